@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Builds every bundle into dist/ with esbuild. Entries whose source does not exist yet are skipped,
+// so the build works at every stage of the project.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
+
+const define = {
+  __VERSION__: JSON.stringify(pkg.version),
+  __PACKAGE_NAME__: JSON.stringify(pkg.name),
+};
+
+/** @type {import('esbuild').BuildOptions[]} */
+const targets = [
+  // Browser ESM for developers (class, elements, constants; deps stay external for their bundler).
+  { entryPoints: ['src/index.ts'], outfile: 'dist/optimization.mjs', format: 'esm', platform: 'browser',
+    target: 'es2022', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
+  // The script-tag bundle: everything inlined, minified, dev-only checks stripped.
+  { entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', format: 'iife', platform: 'browser',
+    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: { ...define, __DEV__: 'false' } },
+  // Stateless server entry.
+  { entryPoints: ['src/server/index.ts'], outfile: 'dist/server.mjs', format: 'esm', platform: 'node',
+    target: 'node20', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
+  // The emulator and its CLI.
+  { entryPoints: ['src/emulator/index.ts'], outfile: 'dist/emulator.mjs', format: 'esm', platform: 'node',
+    target: 'node20', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
+];
+
+mkdirSync('dist', { recursive: true });
+const started = Date.now();
+await Promise.all(
+  targets
+    .filter((t) => existsSync(t.entryPoints[0]))
+    .map((t) => build({ bundle: true, logLevel: 'warning', ...t })),
+);
+console.log(`built dist/ in ${Date.now() - started} ms`);

@@ -1,0 +1,146 @@
+/**
+ * Configuration of the browser runtime, validated once at construction. An invalid config throws an
+ * OptimizationError whose code is stable and whose message names the field and what to pass.
+ */
+import * as z from 'zod/mini';
+import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL } from '../core/api.js';
+import { BROWSER_DEFAULT_ALLOWED_EVENT_TYPES, type BlockedEvent } from '../core/consent.js';
+import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
+import { Changes, NamespaceId, Profile, SelectedOptimizations, type Change, type Profile as ProfileT, type SelectedOptimization } from '../core/wire.js';
+
+const HttpUrl = z.string().check(z.refine((s) => {
+  try { const u = new URL(s); return u.protocol === 'http:' || u.protocol === 'https:'; } catch { return false; }
+}, 'expected an http(s) URL'));
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+
+export const ConfigSchema = z.object({
+  clientId: NamespaceId,
+  environment: z.optional(NamespaceId),
+  locale: z.optional(z.string().check(z.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/))),
+  app: z.optional(z.object({ name: z.string(), version: z.string() })),
+  api: z.optional(z.object({
+    experienceBaseUrl: z.optional(HttpUrl),
+    insightsBaseUrl: z.optional(HttpUrl),
+    enabledFeatures: z.optional(z.array(z.string())),
+    preflight: z.optional(z.boolean()),
+    ip: z.optional(z.string()),
+    timeoutMs: z.optional(z.number().check(z.positive())),
+  })),
+  defaults: z.optional(z.object({
+    consent: z.optional(z.boolean()),
+    persistenceConsent: z.optional(z.boolean()),
+    profile: z.optional(Profile),
+    selectedOptimizations: z.optional(SelectedOptimizations),
+    changes: z.optional(Changes),
+  })),
+  allowedEventTypes: z.optional(z.array(z.string())),
+  cookie: z.optional(z.object({
+    domain: z.optional(z.string().check(z.regex(/^\.?[A-Za-z0-9.-]+$/))),
+    expires: z.optional(z.number().check(z.positive())),
+  })),
+  stateEntries: z.optional(z.object({ cookies: z.optional(z.boolean()), domain: z.optional(z.string()) })),
+  insights: z.optional(z.object({
+    batchSize: z.optional(z.int().check(z.positive())),
+    flushIntervalMs: z.optional(z.number().check(z.positive())),
+  })),
+  getAnonymousId: z.optional(fn),
+  onEventBlocked: z.optional(fn),
+  logLevel: z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent'])),
+  handoff: z.optional(z.boolean()),
+});
+
+export interface OptimizationConfig {
+  /** Your organization id (the Experience API's client id). */
+  clientId: string;
+  /** Contentful environment, `main` by default. */
+  environment?: string;
+  /** Locale for events and localized location names, e.g. `de-DE`. Defaults to the browser's. */
+  locale?: string;
+  app?: { name: string; version: string };
+  api?: {
+    experienceBaseUrl?: string;
+    insightsBaseUrl?: string;
+    /** e.g. `['location', 'ip-enrichment']` */
+    enabledFeatures?: string[];
+    /** Evaluate without storing: for previews only, never for normal continuity. */
+    preflight?: boolean;
+    ip?: string;
+    timeoutMs?: number;
+  };
+  defaults?: {
+    consent?: boolean;
+    persistenceConsent?: boolean;
+    profile?: ProfileT;
+    selectedOptimizations?: SelectedOptimization[];
+    changes?: Change[];
+  };
+  /** Event types that may emit before event consent is `true`. Browser default `['identify', 'page']`. */
+  allowedEventTypes?: string[];
+  cookie?: { domain?: string; expires?: number };
+  /** Client-state entries as first-party cookies when the page is on `domain`; otherwise IndexedDB. */
+  stateEntries?: { cookies?: boolean; domain?: string };
+  insights?: { batchSize?: number; flushIntervalMs?: number };
+  getAnonymousId?: () => string | undefined;
+  onEventBlocked?: (event: BlockedEvent) => void;
+  logLevel?: LogLevel;
+  /** Read the server handoff element `#ctfl-optimization-data` (default true). */
+  handoff?: boolean;
+}
+
+export interface ResolvedConfig {
+  clientId: string;
+  environment: string;
+  locale: string;
+  app?: { name: string; version: string };
+  experienceBaseUrl: string;
+  insightsBaseUrl: string;
+  enabledFeatures: readonly string[];
+  preflight: boolean;
+  ip?: string;
+  timeoutMs: number;
+  defaults: NonNullable<OptimizationConfig['defaults']>;
+  allowedEventTypes: readonly string[];
+  cookie: { domain?: string; expires: number };
+  stateEntries: { cookies: boolean; domain?: string };
+  insights: { batchSize: number; flushIntervalMs: number };
+  getAnonymousId?: () => string | undefined;
+  onEventBlocked?: (event: BlockedEvent) => void;
+  logLevel: LogLevel;
+  handoff: boolean;
+}
+
+export function resolveConfig(input: unknown, browserLocale = 'en-US'): ResolvedConfig {
+  if (!input || typeof input !== 'object') {
+    throw new OptimizationError('E001', 'the configuration must be an object like { clientId: "your-organization-id" }.');
+  }
+  if (!('clientId' in input) || (input as { clientId?: unknown }).clientId === undefined || (input as { clientId?: unknown }).clientId === '') {
+    throw new OptimizationError('E002', 'clientId is missing; pass your organization id as clientId (data-client-id="…" on the script tag).');
+  }
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new OptimizationError('E003', `invalid configuration: ${describeIssues(parsed.error.issues)}. Fix these fields and try again.`);
+  }
+  const c = parsed.data;
+  return {
+    clientId: c.clientId,
+    environment: c.environment ?? 'main',
+    locale: c.locale ?? browserLocale,
+    app: c.app,
+    experienceBaseUrl: c.api?.experienceBaseUrl ?? DEFAULT_EXPERIENCE_URL,
+    insightsBaseUrl: c.api?.insightsBaseUrl ?? DEFAULT_INSIGHTS_URL,
+    enabledFeatures: Object.freeze([...(c.api?.enabledFeatures ?? [])]),
+    preflight: c.api?.preflight ?? false,
+    ip: c.api?.ip,
+    timeoutMs: c.api?.timeoutMs ?? 3000,
+    defaults: c.defaults ?? {},
+    allowedEventTypes: Object.freeze([...(c.allowedEventTypes ?? BROWSER_DEFAULT_ALLOWED_EVENT_TYPES)]),
+    cookie: { domain: c.cookie?.domain, expires: c.cookie?.expires ?? 365 },
+    stateEntries: { cookies: c.stateEntries?.cookies ?? false, domain: c.stateEntries?.domain },
+    insights: { batchSize: c.insights?.batchSize ?? 25, flushIntervalMs: c.insights?.flushIntervalMs ?? 10_000 },
+    getAnonymousId: c.getAnonymousId as ResolvedConfig['getAnonymousId'],
+    onEventBlocked: c.onEventBlocked as ResolvedConfig['onEventBlocked'],
+    logLevel: c.logLevel ?? 'warn',
+    handoff: c.handoff ?? true,
+  };
+}

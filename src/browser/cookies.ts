@@ -1,0 +1,69 @@
+/**
+ * The `ctfl-opt-aid` cookie: the one browser–server continuity channel. Always `Path=/`, readable
+ * by script (a cookie written from script can never be HttpOnly), `SameSite=Lax`, `Secure` on https.
+ */
+export const ANONYMOUS_ID_COOKIE = 'ctfl-opt-aid';
+export const LEGACY_ANONYMOUS_ID_COOKIE = 'ntaid';
+
+export interface CookieOptions {
+  domain?: string;
+  /** Days until expiry. */
+  expires?: number;
+  maxAgeSeconds?: number;
+  sameSite?: 'Lax' | 'Strict' | 'None';
+  secure?: boolean;
+}
+
+export function readCookie(name: string, doc: Document = document): string | undefined {
+  let all: string;
+  try { all = doc.cookie; } catch { return undefined; }
+  for (const part of all.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    if (part.slice(0, i).trim() !== name) continue;
+    const raw = part.slice(i + 1).trim();
+    try { return decodeURIComponent(raw); } catch { return undefined; }
+  }
+  return undefined;
+}
+
+/** All cookies whose name starts with `prefix`. */
+export function readCookiesWithPrefix(prefix: string, doc: Document = document): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let all: string;
+  try { all = doc.cookie; } catch { return out; }
+  for (const part of all.split(';')) {
+    const i = part.indexOf('=');
+    if (i < 0) continue;
+    const name = part.slice(0, i).trim();
+    if (!name.startsWith(prefix)) continue;
+    try { out.push([name, decodeURIComponent(part.slice(i + 1).trim())]); } catch { /* skip */ }
+  }
+  return out;
+}
+
+const isHttps = (doc: Document) => {
+  try { return doc.location?.protocol === 'https:'; } catch { return false; }
+};
+
+export function writeCookie(name: string, value: string, options: CookieOptions = {}, doc: Document = document): void {
+  const sameSite = options.sameSite ?? 'Lax';
+  // SameSite=None is only accepted with Secure; Secure whenever the page is https.
+  const secure = options.secure ?? (isHttps(doc) || sameSite === 'None');
+  let cookie = `${name}=${encodeURIComponent(value)}; Path=/; SameSite=${sameSite}`;
+  if (typeof options.maxAgeSeconds === 'number') cookie += `; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`;
+  else cookie += `; Max-Age=${Math.floor((options.expires ?? 365) * 86400)}`;
+  if (options.domain) cookie += `; Domain=${options.domain}`;
+  if (secure) cookie += '; Secure';
+  try { doc.cookie = cookie; } catch { /* cookies disabled: best effort */ }
+}
+
+export function removeCookie(name: string, options: Pick<CookieOptions, 'domain'> = {}, doc: Document = document): void {
+  const expire = (domain?: string) => {
+    try {
+      doc.cookie = `${name}=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT${domain ? `; Domain=${domain}` : ''}`;
+    } catch { /* best effort */ }
+  };
+  expire();
+  if (options.domain) expire(options.domain);
+}

@@ -1,0 +1,29 @@
+/**
+ * The server handoff: a `<script type="application/json" id="ctfl-optimization-data">` element that a
+ * server wrote with `{profile, selectedOptimizations, changes}`. Parsed as data (never executed) and
+ * validated; anything invalid is ignored.
+ */
+import { OptimizationData, type OptimizationData as Data } from '../core/wire.js';
+import { deepFreeze } from '../core/store.js';
+
+export const HANDOFF_ELEMENT_ID = 'ctfl-optimization-data';
+
+export function readHandoff(doc: Document = document, onInvalid?: (why: string) => void): Data | undefined {
+  const el = doc.getElementById(HANDOFF_ELEMENT_ID);
+  if (!el) return undefined;
+  if (el.tagName !== 'SCRIPT' || (el as HTMLScriptElement).type !== 'application/json') {
+    onInvalid?.(`#${HANDOFF_ELEMENT_ID} must be a <script type="application/json"> element`);
+    return undefined;
+  }
+  let json: unknown;
+  try { json = JSON.parse(el.textContent ?? ''); } catch {
+    onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON`);
+    return undefined;
+  }
+  const parsed = OptimizationData.safeParse(json);
+  if (!parsed.success) {
+    onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not match {profile, selectedOptimizations, changes}`);
+    return undefined;
+  }
+  return deepFreeze(parsed.data);
+}

@@ -1,0 +1,710 @@
+/**
+ * `ContentfulOptimization`: the stateful browser runtime.
+ *
+ * It follows profile-synchronization.txt and consent-management.txt: consent for events and for
+ * persistence, profile continuity through localStorage and the `ctfl-opt-aid` cookie, Experience
+ * API calls that publish profile, selected optimizations and changes as one snapshot, Insights
+ * events, observable state and the server handoff.
+ */
+import {
+  insightsUrl, readProfile, sendExperienceEvents, sendInsightsBatch, type ApiResult, type ExperienceResult, type FailureReason,
+} from '../core/api.js';
+import {
+  isMethodAllowed, METHOD_EVENT_TYPES, normalizeConsentChoice,
+  type BlockedEvent, type ConsentChoice, type ConsentValue, type GatedMethod,
+} from '../core/consent.js';
+import {
+  buildClickEvent, buildHoverEvent, buildIdentifyEvent, buildPageEvent, buildScreenEvent, buildTrackEvent, buildViewEvent,
+  uuid, type ComponentPayload, type EventBase, type JsonRecord,
+} from '../core/events.js';
+import { createLogger, type Logger } from '../core/log.js';
+import {
+  getFlag, getFlagChange, getMergeTagValue, resolveByBaselineId, resolveEntryJson,
+  type ContentfulEntry, type EntryDecision,
+} from '../core/resolve.js';
+import {
+  Changes, Profile, ProfileId, SelectedOptimizations,
+  type Change, type Json, type OptimizationData, type Profile as ProfileT, type SelectedOptimization,
+} from '../core/wire.js';
+import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
+import { resolveConfig, type OptimizationConfig, type ResolvedConfig } from './config.js';
+import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
+import { readHandoff } from './handoff.js';
+import { currentPage } from './page.js';
+import { StateEntries } from './state-entries.js';
+import { CONTINUITY_KEYS, createKeyValueStore, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore } from './storage.js';
+
+export type RequestState =
+  | { readonly status: 'idle' }
+  | { readonly status: 'pending' }
+  | { readonly status: 'success'; readonly at: string }
+  | { readonly status: 'failed'; readonly reason: FailureReason | 'invalid-data'; readonly code?: string; readonly httpStatus?: number; readonly message: string; readonly at: string };
+
+export interface EmittedEvent {
+  readonly api: 'experience' | 'insights';
+  readonly type: string;
+  readonly messageId: string;
+  readonly at: string;
+}
+
+export interface OptimizationState {
+  readonly profile: ProfileT | undefined;
+  readonly selectedOptimizations: readonly SelectedOptimization[] | undefined;
+  readonly changes: readonly Change[] | undefined;
+  readonly consent: ConsentValue;
+  readonly persistenceConsent: ConsentValue;
+  /** The most recent blocked calls (newest last, at most 50). */
+  readonly blockedEvents: readonly BlockedEvent[];
+  /** The most recent events that left the consent gate (newest last, at most 50). */
+  readonly events: readonly EmittedEvent[];
+  readonly requestState: RequestState;
+  readonly online: boolean;
+}
+
+export interface EventResult {
+  /** False when the consent gate blocked the call, or the event was purged before delivery. */
+  readonly accepted: boolean;
+  /** Present once the Experience API answered this event. */
+  readonly data?: OptimizationData;
+}
+
+export interface ViewPayload extends ComponentPayload {
+  viewId?: string;
+  viewDurationMs?: number;
+  /** Send the view to the Experience API too (sticky experiences). Defaults to the selection's `sticky`. */
+  sticky?: boolean;
+}
+export interface HoverPayload extends ComponentPayload { hoverId?: string; hoverDurationMs?: number }
+export interface FlagViewPayload { componentId: string; experienceId?: string; variantIndex?: number }
+
+type StateKey = keyof OptimizationState;
+const HISTORY = 50;
+
+interface PendingExperience {
+  event: Record<string, unknown>;
+  resolve: (r: EventResult) => void;
+}
+interface PendingInsights { profileId?: string; event: Record<string, unknown> }
+
+export interface RuntimeDependencies {
+  fetch?: typeof fetch;
+  storage?: Storage;
+  window?: Window;
+  console?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+}
+
+export class ContentfulOptimization {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  /** Observables of each state field; each `subscribe` calls at once and returns its unsubscribe. */
+  readonly states: { readonly [K in StateKey]: Observable<OptimizationState[K]> };
+  /** Resolves once durable client-state entries are loaded; Experience requests wait for it. */
+  readonly ready: Promise<void>;
+
+  #store: Store<OptimizationState>;
+  #kv: KeyValueStore;
+  #win: Window;
+  #fetch: typeof fetch;
+  #stateEntries: StateEntries;
+  #anonymousId: string | undefined;
+  #experienceQueue: PendingExperience[] = [];
+  #insightsQueue: PendingInsights[] = [];
+  #sending = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryDelay = 0;
+  #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #teardown: Array<() => void> = [];
+  #destroyed = false;
+  /** Bumped by reset() and consent(false): work started before belongs to a previous identity. */
+  #generation = 0;
+
+  constructor(config: OptimizationConfig, deps: RuntimeDependencies = {}) {
+    this.#win = deps.window ?? window;
+    const nav = this.#win.navigator;
+    this.config = resolveConfig(config, nav?.language || 'en-US');
+    this.#kv = createKeyValueStore(deps.storage ?? safeLocalStorage(this.#win));
+    const debug = this.#kv.get(STORAGE_KEYS.debug) === 'true';
+    this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
+    this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
+    this.#stateEntries = new StateEntries({
+      clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
+      doc: this.#win.document,
+    });
+
+    // 1. Resolve event consent and persistence consent: explicit defaults, then persisted values,
+    //    then legacy accepted consent. A boolean `defaults.consent` maps to both.
+    const d = this.config.defaults;
+    const stored = this.#readStoredConsent();
+    const consent = d.consent ?? stored.consent;
+    const persistenceConsent = d.persistenceConsent ?? d.consent ?? stored.persistence ?? stored.consent;
+
+    // 2. Merge explicit defaults; the server handoff element is this page's explicit data.
+    const handoff = this.config.handoff
+      ? readHandoff(this.#win.document, (why) => this.log.debug(`server handoff ignored: ${why}`))
+      : undefined;
+    let profile = handoff?.profile ?? (d.profile ? deepFreeze(d.profile) : undefined);
+    let selectedOptimizations = handoff?.selectedOptimizations ?? (d.selectedOptimizations ? deepFreeze(d.selectedOptimizations) : undefined);
+    let changes = handoff?.changes ?? (d.changes ? deepFreeze(d.changes) : undefined);
+
+    // 3. Durable profile continuity only when persistence consent resolves to true.
+    if (persistenceConsent === true) {
+      this.#migrateLegacy();
+      this.#anonymousId = this.#kv.getValid(STORAGE_KEYS.anonymousId, ProfileId, this.#invalid, false);
+      profile ??= this.#readJson(STORAGE_KEYS.profile, Profile);
+      selectedOptimizations ??= this.#readJson(STORAGE_KEYS.selectedOptimizations, SelectedOptimizations);
+      changes ??= this.#readJson(STORAGE_KEYS.changes, Changes);
+    } else if (persistenceConsent === false) {
+      this.#clearDurableContinuity();
+    }
+
+    // 4. Initialize state with the merged values, as one snapshot.
+    this.#store = createStore<OptimizationState>({
+      profile, selectedOptimizations, changes, consent, persistenceConsent,
+      blockedEvents: Object.freeze([]), events: Object.freeze([]),
+      requestState: { status: 'idle' },
+      online: nav?.onLine !== false,
+    }, (error) => this.log.error('E010', 'a state subscriber threw; the SDK kept going.', error));
+    const keys: StateKey[] = ['profile', 'selectedOptimizations', 'changes', 'consent', 'persistenceConsent', 'blockedEvents', 'events', 'requestState', 'online'];
+    this.states = Object.fromEntries(keys.map((k) => [k, this.#store.select(k)])) as ContentfulOptimization['states'];
+
+    // 5. and 6. Cookie adoption, only with persistence consent.
+    if (persistenceConsent === true) this.#adoptCookie();
+
+    // Mirror state to durable storage after each change (best effort, never blocks subscribers).
+    this.#teardown.push(this.#store.subscribe((s) => this.#persist(s)));
+    if (persistenceConsent === true) this.#persistAll(this.#store.value);
+
+    this.ready = persistenceConsent === true ? this.#stateEntries.load() : Promise.resolve();
+    this.#listen();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Observable state
+
+  /** The current frozen snapshot. */
+  get state(): OptimizationState { return this.#store.value; }
+  get profile() { return this.#store.value.profile; }
+  get selectedOptimizations() { return this.#store.value.selectedOptimizations; }
+  get changes() { return this.#store.value.changes; }
+  get consentState(): { events: ConsentValue; persistence: ConsentValue } {
+    return { events: this.#store.value.consent, persistence: this.#store.value.persistenceConsent };
+  }
+
+  /** Calls `fn` at once with the whole snapshot, then after every change; returns its unsubscribe. */
+  subscribe(fn: (state: OptimizationState) => void): Unsubscribe { return this.#store.subscribe(fn); }
+
+  /** The anonymous id the next Experience event will use, if any (getAnonymousId → profile.id). */
+  get anonymousId(): string | undefined { return this.#selectProfileId(); }
+
+  // ---------------------------------------------------------------------------------------------
+  // Experience events
+
+  page(properties: JsonRecord = {}): Promise<EventResult> {
+    return this.#experience('page', () => buildPageEvent(this.#base(), properties));
+  }
+
+  identify(userId: string | undefined, traits: JsonRecord = {}): Promise<EventResult> {
+    return this.#experience('identify', () => buildIdentifyEvent(this.#base(), userId, traits));
+  }
+
+  track(event: string, properties: JsonRecord = {}): Promise<EventResult> {
+    return this.#experience('track', () => buildTrackEvent(this.#base(), event, properties));
+  }
+
+  screen(name: string, properties: JsonRecord = {}): Promise<EventResult> {
+    return this.#experience('screen', () => buildScreenEvent(this.#base(), name, properties));
+  }
+
+  /** A view. Sticky views go to the Experience API first (so the API pins the variant), then Insights. */
+  async trackView(payload: ViewPayload): Promise<EventResult> {
+    if (!this.#gate('trackView')) return { accepted: false };
+    const sticky = payload.sticky ?? (!!payload.experienceId && this.#store.value.selectedOptimizations?.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
+    let result: EventResult = { accepted: true };
+    if (sticky) result = await this.#enqueueExperience(buildViewEvent(this.#base(), payload));
+    this.#insights(buildViewEvent(this.#base(), payload));
+    return result;
+  }
+
+  trackClick(payload: ComponentPayload): Promise<EventResult> {
+    if (!this.#gate('trackClick')) return Promise.resolve({ accepted: false });
+    this.#insights(buildClickEvent(this.#base(), payload));
+    return Promise.resolve({ accepted: true });
+  }
+
+  trackHover(payload: HoverPayload): Promise<EventResult> {
+    if (!this.#gate('trackHover')) return Promise.resolve({ accepted: false });
+    this.#insights(buildHoverEvent(this.#base(), payload));
+    return Promise.resolve({ accepted: true });
+  }
+
+  /** A Custom Flag was read and shown: an Insights `component` event of type `Variable`. */
+  trackFlagView(payload: FlagViewPayload): Promise<EventResult> {
+    if (!this.#gate('trackFlagView')) return Promise.resolve({ accepted: false });
+    const change = getFlagChange(this.#store.value.changes, payload.componentId);
+    this.#insights(buildViewEvent(this.#base(), {
+      componentType: 'Variable',
+      componentId: payload.componentId,
+      experienceId: payload.experienceId ?? change?.meta.experienceId,
+      variantIndex: payload.variantIndex ?? change?.meta.variantIndex ?? 0,
+    }));
+    return Promise.resolve({ accepted: true });
+  }
+
+  /** Reads the evaluated profile without sending an event, and publishes it. */
+  async refresh(): Promise<EventResult> {
+    const profileId = this.#selectProfileId();
+    if (!profileId) return { accepted: false };
+    const generation = this.#generation;
+    const res = await readProfile({ ...this.#apiBase(), profileId });
+    if (generation !== this.#generation) return { accepted: false };
+    return this.#apply(res);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Consent
+
+  /**
+   * `consent(true | false)` sets both event and persistence consent; `consent({events, persistence})`
+   * changes only the fields given.
+   */
+  consent(choice: boolean | ConsentChoice): void {
+    const c = normalizeConsentChoice(choice);
+    const before = this.#store.value;
+    const patch: { consent?: ConsentValue; persistenceConsent?: ConsentValue } = {};
+    if (c.events !== undefined) {
+      patch.consent = c.events;
+      this.#kv.set(STORAGE_KEYS.consent, c.events ? 'accepted' : 'denied');
+    }
+    if (c.persistence !== undefined) {
+      patch.persistenceConsent = c.persistence;
+      this.#kv.set(STORAGE_KEYS.persistenceConsent, c.persistence ? 'accepted' : 'denied');
+    }
+    if (c.events === false) this.#purgeQueues('consent revoked');
+    if (c.persistence === false) {
+      this.#clearDurableContinuity();
+      void this.#stateEntries.clearDurable();
+    }
+    this.#store.set(patch);
+    if (c.persistence === true && before.persistenceConsent !== true) {
+      // Granted later: load what is durable, run the cookie adoption check, then write current state.
+      this.#anonymousId = this.#kv.getValid(STORAGE_KEYS.anonymousId, ProfileId, this.#invalid, false) ?? this.#anonymousId;
+      this.#adoptCookie();
+      this.#persistAll(this.#store.value);
+      void this.#stateEntries.enablePersistence().then(() => this.#stateEntries.load());
+    }
+  }
+
+  /**
+   * Ends this visitor's continuity: clears profile, selected optimizations, changes, the anonymous
+   * id, queued events, durable storage and the cookie. Keeps consent.
+   */
+  reset(): void {
+    this.#generation++;
+    this.#purgeQueues('reset');
+    this.#anonymousId = undefined;
+    this.#clearDurableContinuity();
+    void this.#stateEntries.clear();
+    this.#store.set({ profile: undefined, selectedOptimizations: undefined, changes: undefined, requestState: { status: 'idle' } });
+  }
+
+  /** Sends what is queued now (Insights and any Experience events waiting for a retry). */
+  async flush(): Promise<void> {
+    await Promise.all([this.#flushExperience(), this.#flushInsights(false)]);
+  }
+
+  /** Flushes the queues and releases listeners and timers. Persisted user state stays. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    void this.#flushInsights(true);
+    this.#destroyed = true;
+    for (const off of this.#teardown.splice(0)) off();
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#flushTimer) clearInterval(this.#flushTimer);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Resolvers
+
+  /** Which variant of an entry this visitor sees: by baseline id, or from an entry with `nt_experiences`. */
+  resolveEntry(entry: string | ContentfulEntry): EntryDecision {
+    const selected = this.#store.value.selectedOptimizations;
+    return typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+  }
+
+  /** A merge tag from the active profile: `traits.firstname` or `traits_firstname`. Text only. */
+  getMergeTagValue(path: string, fallback?: string): string | undefined {
+    return getMergeTagValue(this.#store.value.profile, path, fallback);
+  }
+
+  /** A Custom Flag's value (`{value: X}` unwrapped), or `fallback` when no change has the key. */
+  getFlag<T extends Json | null | undefined = Json | null | undefined>(key: string, fallback?: T): Json | null | T | undefined {
+    const v = getFlag(this.#store.value.changes, key);
+    return v === undefined ? fallback : v;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals: gate, queues, delivery
+
+  #gate(method: GatedMethod): boolean {
+    if (this.#destroyed) return false;
+    const { consent } = this.#store.value;
+    if (isMethodAllowed(method, consent, this.config.allowedEventTypes)) return true;
+    const blocked: BlockedEvent = Object.freeze({
+      reason: 'consent', method, eventType: METHOD_EVENT_TYPES[method][0], consent, at: new Date().toISOString(),
+    });
+    this.#store.set({ blockedEvents: Object.freeze([...this.#store.value.blockedEvents, blocked].slice(-HISTORY)) });
+    this.log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
+    try { this.config.onEventBlocked?.(blocked); } catch (error) {
+      this.log.error('E011', 'onEventBlocked threw; the SDK kept going.', error);
+    }
+    return false;
+  }
+
+  #base(): EventBase {
+    return {
+      channel: 'web',
+      locale: this.config.locale,
+      userAgent: this.#win.navigator?.userAgent,
+      page: currentPage(this.#win),
+      app: this.config.app,
+      library: { name: __PACKAGE_NAME__, version: __VERSION__ },
+      isConsentGiven: this.#store.value.consent === true,
+    };
+  }
+
+  #apiBase() {
+    return {
+      baseUrl: this.config.experienceBaseUrl, clientId: this.config.clientId, environment: this.config.environment,
+      locale: this.config.locale, fetch: this.#fetch, timeoutMs: this.config.timeoutMs, ip: this.config.ip,
+    };
+  }
+
+  #experience(method: GatedMethod, build: () => Record<string, unknown>): Promise<EventResult> {
+    if (!this.#gate(method)) return Promise.resolve({ accepted: false });
+    return this.#enqueueExperience(build());
+  }
+
+  #enqueueExperience(event: Record<string, unknown>): Promise<EventResult> {
+    this.#recordEmitted('experience', event);
+    return new Promise<EventResult>((resolve) => {
+      this.#experienceQueue.push({ event, resolve });
+      queueMicrotask(() => void this.#flushExperience());
+    });
+  }
+
+  /**
+   * Sends queued Experience events in order, all queued events in one request (the API takes an
+   * array), one request at a time so the profile id a request creates is used by the next.
+   */
+  async #flushExperience(): Promise<void> {
+    if (this.#sending || this.#destroyed || !this.#experienceQueue.length) return;
+    this.#sending = true;
+    try {
+      await this.ready;
+      while (this.#experienceQueue.length && !this.#destroyed) {
+        if (!this.#store.value.online) {
+          this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
+          this.#settleWaiting();
+          return;
+        }
+        const generation = this.#generation;
+        const batch = this.#experienceQueue.slice(0, 200);
+        this.#store.set({ requestState: { status: 'pending' } });
+        const res = await sendExperienceEvents({
+          ...this.#apiBase(),
+          profileId: this.#selectProfileId(),
+          events: batch.map((p) => p.event),
+          features: this.config.enabledFeatures,
+          stateEntries: this.#stateEntries.list(),
+          preflight: this.config.preflight,
+        });
+        if (generation !== this.#generation) continue; // purged meanwhile: its callers were answered
+        if (res.ok || !res.retryable) {
+          this.#experienceQueue.splice(0, batch.length);
+          const result = this.#apply(res);
+          for (const p of batch) p.resolve(result);
+          this.#retryDelay = 0;
+          if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
+          else this.log.warn('E020', `the Experience API refused ${batch.length} event(s) (${res.code ?? res.status ?? res.reason}): ${res.message}. They were dropped.`);
+        } else {
+          this.#fail(res);
+          this.#settleWaiting();
+          this.#scheduleRetry(res.retryAfterMs);
+          return;
+        }
+      }
+    } finally {
+      this.#sending = false;
+    }
+  }
+
+  /** Callers of events that wait for a retry are answered now (accepted, no data yet). */
+  #settleWaiting(): void {
+    for (const p of this.#experienceQueue) p.resolve({ accepted: true });
+  }
+
+  #scheduleRetry(retryAfterMs?: number): void {
+    if (this.#retryTimer || this.#destroyed) return;
+    this.#retryDelay = Math.min(30_000, this.#retryDelay ? this.#retryDelay * 2 : 1000);
+    const delay = Math.max(retryAfterMs ?? 0, this.#retryDelay * (0.5 + Math.random() / 2));
+    this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; void this.#flushExperience(); }, delay);
+  }
+
+  #apply(res: ApiResult<ExperienceResult>): EventResult {
+    if (!res.ok) {
+      this.#fail(res);
+      return { accepted: true };
+    }
+    const { profile, selectedOptimizations, changes } = res.data.data;
+    // One snapshot: no subscriber ever sees profile from one response and selections from another.
+    this.#store.set({ profile, selectedOptimizations, changes, requestState: { status: 'success', at: new Date().toISOString() } });
+    return { accepted: true, data: res.data.data };
+  }
+
+  #fail(res: Extract<ApiResult<unknown>, { ok: false }>): void {
+    this.#store.set({
+      requestState: Object.freeze({
+        status: 'failed', reason: res.reason, code: res.code, httpStatus: res.status, message: res.message, at: new Date().toISOString(),
+      }),
+    });
+    this.log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
+  }
+
+  #insights(event: Record<string, unknown>): void {
+    this.#recordEmitted('insights', event);
+    this.#insightsQueue.push({ profileId: this.#store.value.profile?.id, event });
+    if (this.#insightsQueue.length >= this.config.insights.batchSize) void this.#flushInsights(false);
+  }
+
+  /**
+   * One batch item per profile. Events made before any profile existed wait for the first profile
+   * (the Insights API needs one) instead of being dropped.
+   */
+  async #flushInsights(beacon: boolean): Promise<void> {
+    const current = this.#store.value.profile?.id;
+    const ready: PendingInsights[] = [];
+    const waiting: PendingInsights[] = [];
+    for (const p of this.#insightsQueue) {
+      const id = p.profileId ?? current;
+      if (id) ready.push({ profileId: id, event: p.event });
+      else waiting.push(p);
+    }
+    if (!ready.length) {
+      if (waiting.length) this.log.debug(`${waiting.length} Insights event(s) wait for a profile`);
+      return;
+    }
+    this.#insightsQueue = waiting;
+    const byProfile = new Map<string, Record<string, unknown>[]>();
+    for (const p of ready) {
+      const list = byProfile.get(p.profileId!) ?? [];
+      list.push(p.event);
+      byProfile.set(p.profileId!, list);
+    }
+    const batch = [...byProfile].map(([id, events]) => ({ profile: { id }, events })) as never;
+    const url = this.config.insightsBaseUrl;
+    if (beacon && typeof this.#win.navigator?.sendBeacon === 'function') {
+      const body = new Blob([JSON.stringify(batch)], { type: 'text/plain' });
+      if (this.#win.navigator.sendBeacon(insightsUrl(url, this.config.clientId, this.config.environment), body)) return;
+    }
+    const generation = this.#generation;
+    const res = await sendInsightsBatch({
+      baseUrl: url, clientId: this.config.clientId, environment: this.config.environment, batch,
+      fetch: this.#fetch, timeoutMs: this.config.timeoutMs, keepalive: beacon,
+    });
+    if (!res.ok && res.retryable && generation === this.#generation) {
+      // Put them back in front, in order; delivery retries on the next flush.
+      this.#insightsQueue = [...ready, ...this.#insightsQueue];
+    } else if (!res.ok) {
+      this.log.warn('E021', `the Insights API refused ${ready.length} event(s): ${res.message}. They were dropped.`);
+    }
+  }
+
+  #recordEmitted(api: 'experience' | 'insights', event: Record<string, unknown>): void {
+    const e: EmittedEvent = Object.freeze({ api, type: String(event.type), messageId: String(event.messageId), at: String(event.timestamp) });
+    this.#store.set({ events: Object.freeze([...this.#store.value.events, e].slice(-HISTORY)) });
+  }
+
+  #purgeQueues(why: string): void {
+    const pending = this.#experienceQueue.splice(0);
+    for (const p of pending) p.resolve({ accepted: false });
+    const dropped = pending.length + this.#insightsQueue.length;
+    this.#insightsQueue = [];
+    this.#generation++;
+    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+    if (dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals: identity and durable continuity
+
+  /** getAnonymousId() → in-memory profile.id → none (the API creates a profile). */
+  #selectProfileId(): string | undefined {
+    let id: string | undefined;
+    if (this.config.getAnonymousId) {
+      try { id = this.config.getAnonymousId(); } catch (error) { this.log.warnOnce('E012', 'getAnonymousId threw; using the profile id instead.', error); }
+      if (id !== undefined && !ProfileId.safeParse(id).success) {
+        this.log.warnOnce('E013', 'getAnonymousId returned a value that is not a valid profile id; it was ignored.');
+        id = undefined;
+      }
+    } else if (this.#store.value.persistenceConsent === true) {
+      id = this.#anonymousId;
+    }
+    return id ?? this.#store.value.profile?.id;
+  }
+
+  #invalid = (key: string) => this.log.debug(`removed invalid stored value ${key}`);
+
+  #readJson<T>(key: string, schema: Parameters<KeyValueStore['getValid']>[1] & { _zod: { output: T } }): T | undefined {
+    const v = this.#kv.getValid(key, schema, this.#invalid);
+    return v === undefined ? undefined : deepFreeze(v as T);
+  }
+
+  #readStoredConsent(): { consent: ConsentValue; persistence: ConsentValue } {
+    const read = (key: string): ConsentValue => {
+      const v = this.#kv.get(key);
+      if (v === 'accepted') return true;
+      if (v === 'denied') return false;
+      if (v !== null) this.#kv.remove(key);
+      return undefined;
+    };
+    let consent = read(STORAGE_KEYS.consent);
+    const legacy = this.#kv.get(LEGACY_STORAGE_KEYS.consent);
+    if (legacy !== null) {
+      if (consent === undefined && legacy === 'accepted') {
+        consent = true;
+        this.#kv.set(STORAGE_KEYS.consent, 'accepted');
+      }
+      this.#kv.remove(LEGACY_STORAGE_KEYS.consent);
+    }
+    return { consent, persistence: read(STORAGE_KEYS.persistenceConsent) };
+  }
+
+  /** Legacy Ninetailed keys: valid values move to the current keys; all are removed. */
+  #migrateLegacy(): void {
+    const moves: Array<[string, string, Parameters<KeyValueStore['getValid']>[1], boolean]> = [
+      [LEGACY_STORAGE_KEYS.anonymousId, STORAGE_KEYS.anonymousId, ProfileId, false],
+      [LEGACY_STORAGE_KEYS.profile, STORAGE_KEYS.profile, Profile, true],
+      [LEGACY_STORAGE_KEYS.experiences, STORAGE_KEYS.selectedOptimizations, SelectedOptimizations, true],
+      [LEGACY_STORAGE_KEYS.changes, STORAGE_KEYS.changes, Changes, true],
+    ];
+    for (const [from, to, schema, json] of moves) {
+      if (this.#kv.get(from) === null) continue;
+      const v = this.#kv.getValid(from, schema, this.#invalid, json);
+      if (v !== undefined && this.#kv.get(to) === null) this.#kv.set(to, json ? JSON.stringify(v) : String(v));
+      this.#kv.remove(from);
+    }
+  }
+
+  /**
+   * Steps 5 and 6: read `ctfl-opt-aid` (migrating the legacy `ntaid`); when it differs from the
+   * stored anonymous id, adopt it — clearing active and cached continuity first only when it also
+   * differs from the active profile's id.
+   */
+  #adoptCookie(): void {
+    const doc = this.#win.document;
+    let cookie = readCookie(ANONYMOUS_ID_COOKIE, doc);
+    const legacy = readCookie(LEGACY_ANONYMOUS_ID_COOKIE, doc);
+    if (legacy !== undefined) {
+      removeCookie(LEGACY_ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, doc);
+      if (cookie === undefined && ProfileId.safeParse(legacy).success) {
+        cookie = legacy;
+        this.#writeIdCookie(legacy);
+      }
+    }
+    if (cookie === undefined) return;
+    if (!ProfileId.safeParse(cookie).success) {
+      this.log.debug(`ignored a ${ANONYMOUS_ID_COOKIE} cookie that is not a valid profile id, and removed it`);
+      removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, doc);
+      return;
+    }
+    if (cookie === this.#anonymousId) return;
+    const active = this.#store.value.profile;
+    if (active && active.id !== cookie) {
+      this.log.debug(`${ANONYMOUS_ID_COOKIE} names another profile than the cached one: resetting and adopting it`);
+      this.#generation++;
+      this.#clearDurableContinuity(false);
+      this.#store.set({ profile: undefined, selectedOptimizations: undefined, changes: undefined });
+    }
+    this.#anonymousId = cookie;
+    this.#kv.set(STORAGE_KEYS.anonymousId, cookie);
+  }
+
+  #writeIdCookie(id: string): void {
+    writeCookie(ANONYMOUS_ID_COOKIE, id, { domain: this.config.cookie.domain, expires: this.config.cookie.expires }, this.#win.document);
+  }
+
+  #clearDurableContinuity(removeIdCookie = true): void {
+    for (const key of CONTINUITY_KEYS) this.#kv.remove(key);
+    if (removeIdCookie) {
+      removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
+      this.#anonymousId = undefined;
+    }
+  }
+
+  #lastPersisted: Partial<OptimizationState> = {};
+
+  /** Mirrors continuity state to localStorage and the cookie when persistence consent is true. */
+  #persist(s: OptimizationState): void {
+    if (s.persistenceConsent !== true) { this.#lastPersisted = {}; return; }
+    const last = this.#lastPersisted;
+    if (s.profile !== last.profile) {
+      if (s.profile) {
+        this.#kv.set(STORAGE_KEYS.profile, JSON.stringify(s.profile));
+        if (s.profile.id !== this.#anonymousId || readCookie(ANONYMOUS_ID_COOKIE, this.#win.document) !== s.profile.id) {
+          this.#anonymousId = s.profile.id;
+          this.#kv.set(STORAGE_KEYS.anonymousId, s.profile.id);
+          this.#writeIdCookie(s.profile.id);
+        }
+      } else {
+        // Profile cleared: drop cached data; keep an existing anonymous id and cookie for continuity.
+        this.#kv.remove(STORAGE_KEYS.profile);
+        if (!this.#anonymousId) removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
+      }
+    }
+    if (s.selectedOptimizations !== last.selectedOptimizations) {
+      if (s.selectedOptimizations) this.#kv.set(STORAGE_KEYS.selectedOptimizations, JSON.stringify(s.selectedOptimizations));
+      else this.#kv.remove(STORAGE_KEYS.selectedOptimizations);
+    }
+    if (s.changes !== last.changes) {
+      if (s.changes) this.#kv.set(STORAGE_KEYS.changes, JSON.stringify(s.changes));
+      else this.#kv.remove(STORAGE_KEYS.changes);
+    }
+    this.#lastPersisted = { profile: s.profile, selectedOptimizations: s.selectedOptimizations, changes: s.changes };
+  }
+
+  #persistAll(s: OptimizationState): void {
+    this.#lastPersisted = {};
+    this.#persist(s);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Page lifecycle
+
+  #listen(): void {
+    const win = this.#win;
+    const on = (target: EventTarget, type: string, fn: EventListener) => {
+      target.addEventListener(type, fn);
+      this.#teardown.push(() => target.removeEventListener(type, fn));
+    };
+    on(win, 'online', () => {
+      this.#store.set({ online: true });
+      if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+      void this.flush();
+    });
+    on(win, 'offline', () => this.#store.set({ online: false }));
+    // Hidden pages may never come back: hand what is queued to the browser to deliver.
+    on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') void this.#flushInsights(true); });
+    on(win, 'pagehide', () => void this.#flushInsights(true));
+    this.#flushTimer = setInterval(() => void this.#flushInsights(false), this.config.insights.flushIntervalMs);
+    // A profile that appears later releases Insights events that were waiting for one.
+    this.#teardown.push(this.#store.select('profile').subscribe((p) => {
+      if (p && this.#insightsQueue.some((e) => !e.profileId)) void this.#flushInsights(false);
+    }));
+  }
+}
+
+function safeLocalStorage(win: Window): Storage | undefined {
+  try { return win.localStorage ?? undefined; } catch { return undefined; }
+}
+
+export { uuid };

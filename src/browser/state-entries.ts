@@ -1,0 +1,153 @@
+/**
+ * Client-state protocol (client-state-protocol.txt): `state:store` entries from Experience
+ * responses are kept for `maxAge` seconds — or, without `maxAge`, for this page session only — and
+ * every request carries the un-expired ones in `meta.state.entries`.
+ *
+ * They are durable storage, so they follow persistence consent: without it they live in memory only.
+ * With it they are kept as cookies when cookie support is enabled and the page's domain matches the
+ * configured one; otherwise in IndexedDB (idb-keyval) with an expiry filter on read.
+ */
+import { createStore as createIdbStore, del, get, set, type UseStore } from 'idb-keyval';
+import { StateEntry } from '../core/wire.js';
+import { readCookiesWithPrefix, removeCookie, writeCookie } from './cookies.js';
+
+interface Kept { key: string; value: string; expiresAt?: number; attrs?: Record<string, string> }
+
+export interface StateEntriesOptions {
+  clientId: string;
+  cookies?: boolean;
+  domain?: string;
+  now?: () => number;
+  doc?: Document;
+  idb?: UseStore;
+}
+
+let sharedIdb: UseStore | undefined;
+const idbStore = () => (sharedIdb ??= createIdbStore('ctfl-optimization', 'state-entries'));
+
+export class StateEntries {
+  #entries = new Map<string, Kept>();
+  #o: StateEntriesOptions;
+  #persist = false;
+  readonly prefix: string;
+
+  constructor(options: StateEntriesOptions) {
+    this.#o = options;
+    this.prefix = `kndctr_${options.clientId.replace(/[^A-Za-z0-9_-]/g, '_')}_`;
+  }
+
+  get #now() { return (this.#o.now ?? Date.now)(); }
+
+  /** Cookie mode only when enabled and this page's host is the configured domain or below it. */
+  get cookieMode(): boolean {
+    const { cookies, domain, doc } = this.#o;
+    if (!cookies || !domain) return false;
+    let host = '';
+    try { host = (doc ?? document).location.hostname; } catch { return false; }
+    const d = domain.replace(/^\./, '').toLowerCase();
+    return host === d || host.endsWith(`.${d}`);
+  }
+
+  /** Loads durable entries (persistence consent granted). */
+  async load(): Promise<void> {
+    this.#persist = true;
+    const now = this.#now;
+    if (this.cookieMode) {
+      for (const [key, value] of readCookiesWithPrefix(this.prefix, this.#o.doc)) {
+        if (!this.#entries.has(key)) this.#entries.set(key, { key, value });
+      }
+      return;
+    }
+    try {
+      const stored = await get<unknown>(this.#idbKey, this.#o.idb ?? idbStore());
+      if (!Array.isArray(stored)) return;
+      for (const item of stored) {
+        const parsed = StateEntry.safeParse(item);
+        const expiresAt = (item as { expiresAt?: unknown })?.expiresAt;
+        if (!parsed.success || typeof expiresAt !== 'number' || expiresAt <= now) continue;
+        if (!parsed.data.key.startsWith(this.prefix) || this.#entries.has(parsed.data.key)) continue;
+        this.#entries.set(parsed.data.key, { key: parsed.data.key, value: parsed.data.value ?? '', expiresAt, attrs: parsed.data.attrs });
+      }
+    } catch { /* IndexedDB unavailable (private mode, blocked): memory only */ }
+  }
+
+  get #idbKey() { return `${this.prefix}entries`; }
+
+  /** Un-expired entries for `meta.state.entries`. */
+  list(): Array<{ key: string; value: string }> {
+    const now = this.#now;
+    const out: Array<{ key: string; value: string }> = [];
+    for (const e of this.#entries.values()) {
+      if (e.expiresAt !== undefined && e.expiresAt <= now) { this.#entries.delete(e.key); continue; }
+      out.push({ key: e.key, value: e.value });
+    }
+    return out;
+  }
+
+  /** Takes the entries of a response. Keys outside this organization's prefix are ignored. */
+  async store(entries: readonly StateEntry[]): Promise<void> {
+    const now = this.#now;
+    let durableChanged = false;
+    for (const e of entries) {
+      if (!e.key.startsWith(this.prefix)) continue;
+      if (e.maxAge === 0) {
+        this.#entries.delete(e.key);
+        if (this.#persist && this.cookieMode) removeCookie(e.key, { domain: this.#o.domain }, this.#o.doc);
+        durableChanged = true;
+        continue;
+      }
+      const kept: Kept = { key: e.key, value: e.value ?? '', attrs: e.attrs };
+      if (typeof e.maxAge === 'number') kept.expiresAt = now + e.maxAge * 1000;
+      this.#entries.set(e.key, kept);
+      if (kept.expiresAt === undefined) continue;
+      durableChanged = true;
+      if (this.#persist && this.cookieMode) {
+        const sameSite = normalizeSameSite(e.attrs?.SameSite);
+        writeCookie(e.key, kept.value, { domain: this.#o.domain, maxAgeSeconds: e.maxAge, sameSite }, this.#o.doc);
+      }
+    }
+    if (durableChanged && this.#persist && !this.cookieMode) await this.#saveIdb();
+  }
+
+  async #saveIdb(): Promise<void> {
+    const durable = [...this.#entries.values()].filter((e) => e.expiresAt !== undefined);
+    try {
+      if (durable.length) await set(this.#idbKey, durable, this.#o.idb ?? idbStore());
+      else await del(this.#idbKey, this.#o.idb ?? idbStore());
+    } catch { /* best effort */ }
+  }
+
+  /** Persistence consent granted later: write what is held in memory. */
+  async enablePersistence(): Promise<void> {
+    if (this.#persist) return;
+    this.#persist = true;
+    if (this.cookieMode) {
+      for (const e of this.#entries.values()) {
+        if (e.expiresAt === undefined) continue;
+        writeCookie(e.key, e.value, { domain: this.#o.domain, maxAgeSeconds: (e.expiresAt - this.#now) / 1000, sameSite: normalizeSameSite(e.attrs?.SameSite) }, this.#o.doc);
+      }
+    } else {
+      await this.#saveIdb();
+    }
+  }
+
+  /** Persistence consent withdrawn: remove durable copies, keep the in-memory session. */
+  async clearDurable(): Promise<void> {
+    this.#persist = false;
+    for (const [name] of readCookiesWithPrefix(this.prefix, this.#o.doc)) removeCookie(name, { domain: this.#o.domain }, this.#o.doc);
+    try { await del(this.#idbKey, this.#o.idb ?? idbStore()); } catch { /* best effort */ }
+  }
+
+  /** reset(): forget everything. */
+  async clear(): Promise<void> {
+    this.#entries.clear();
+    const persist = this.#persist;
+    await this.clearDurable();
+    this.#persist = persist;
+  }
+}
+
+function normalizeSameSite(v: string | undefined): 'Lax' | 'Strict' | 'None' {
+  const s = (v ?? '').toLowerCase();
+  return s === 'none' ? 'None' : s === 'strict' ? 'Strict' : 'Lax';
+}
