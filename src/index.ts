@@ -1,2 +1,3 @@
-/** Package entry (browser ESM): the runtime class, constants and types. */
+/** Package entry (browser ESM): the runtime class, the elements, constants and types. */
 export * from './browser/index.js';
+export * from './elements/index.js';

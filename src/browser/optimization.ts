@@ -30,6 +30,7 @@ import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe 
 import { resolveConfig, type OptimizationConfig, type ResolvedConfig } from './config.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
+import { provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
 import { CONTINUITY_KEYS, createKeyValueStore, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore } from './storage.js';
@@ -176,6 +177,7 @@ export class ContentfulOptimization {
 
     this.ready = persistenceConsent === true ? this.#stateEntries.load() : Promise.resolve();
     this.#listen();
+    provideRuntime(this);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+/**
+ * The script-tag bundle: `<script src="optimization.umd.js" data-client-id="…">`.
+ *
+ * Defines the elements, exposes `window.ContentfulOptimization` (the class, constants and
+ * `init(config)`), and — once configured from the script tag's data-attributes or
+ * `window.ctflOptimizationConfig` (which wins) — the instance `window.optimization`. Callbacks pushed
+ * onto a stub `window.optimization = window.optimization || []` before the bundle loaded run once it
+ * is ready. Including the script twice is detected and harmless.
+ */
+import { ContentfulOptimization } from './browser/optimization.js';
+import type { OptimizationConfig } from './browser/config.js';
+import { ANONYMOUS_ID_COOKIE } from './browser/cookies.js';
+import { HANDOFF_ELEMENT_ID } from './browser/handoff.js';
+import { OptimizationError } from './core/log.js';
+import { defineElements } from './elements/index.js';
+
+type Callback = (sdk: ContentfulOptimization) => void;
+interface Stub extends Array<Callback> {}
+interface GlobalWithSdk {
+  ContentfulOptimization?: unknown;
+  optimization?: ContentfulOptimization | Stub;
+  ctflOptimizationConfig?: Partial<OptimizationConfig> & { autoPage?: boolean };
+  __ctflOptimizationLoaded__?: boolean;
+}
+
+const g = window as unknown as GlobalWithSdk;
+const script = document.currentScript as HTMLScriptElement | null;
+
+if (g.__ctflOptimizationLoaded__) {
+  console.warn('ctfl-opt/E005: the optimization script is included more than once; the extra copy did nothing. Remove the duplicate <script> tag.');
+} else {
+  g.__ctflOptimizationLoaded__ = true;
+  defineElements();
+  const api = Object.assign(ContentfulOptimization, { init, ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError });
+  g.ContentfulOptimization = api;
+  const config = readConfig();
+  if (config) {
+    try { init(config); } catch (error) { console.error(String((error as Error).message ?? error)); }
+  }
+}
+
+/** Creates the instance, exposes it as `window.optimization`, runs queued callbacks, sends `page()`. */
+function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOptimization {
+  if (g.optimization instanceof ContentfulOptimization) return g.optimization;
+  const queued = Array.isArray(g.optimization) ? g.optimization.splice(0) : [];
+  const sdk = new ContentfulOptimization(config);
+  // A stub queue keeps working after load: push() runs the callback at once.
+  Object.defineProperty(sdk, 'push', { value: (fn: Callback) => run(fn, sdk), enumerable: false });
+  g.optimization = sdk;
+  for (const fn of queued) run(fn, sdk);
+  if (config.autoPage !== false) void sdk.page();
+  return sdk;
+}
+
+function run(fn: unknown, sdk: ContentfulOptimization): void {
+  if (typeof fn !== 'function') return;
+  try { fn(sdk); } catch (error) { sdk.log.error('E006', 'a queued optimization callback threw.', error); }
+}
+
+/** `data-*` attributes of the script tag, overridden by `window.ctflOptimizationConfig`. */
+function readConfig(): (OptimizationConfig & { autoPage?: boolean }) | undefined {
+  const d = script?.dataset ?? {};
+  const fromWindow = g.ctflOptimizationConfig ?? {};
+  const attr: Partial<OptimizationConfig> & { autoPage?: boolean } = {};
+  if (d.clientId) attr.clientId = d.clientId;
+  if (d.environment) attr.environment = d.environment;
+  if (d.locale) attr.locale = d.locale;
+  if (d.experienceUrl || d.insightsUrl || d.features || d.preflight) {
+    attr.api = {
+      ...(d.experienceUrl ? { experienceBaseUrl: d.experienceUrl } : {}),
+      ...(d.insightsUrl ? { insightsBaseUrl: d.insightsUrl } : {}),
+      ...(d.features ? { enabledFeatures: list(d.features) } : {}),
+      ...(d.preflight ? { preflight: d.preflight === 'true' } : {}),
+    };
+  }
+  if (d.allowedEventTypes !== undefined) attr.allowedEventTypes = list(d.allowedEventTypes);
+  const consent = bool(d.consent, 'data-consent');
+  const persistence = bool(d.persistenceConsent, 'data-persistence-consent');
+  if (consent !== undefined || persistence !== undefined) {
+    attr.defaults = { ...(consent !== undefined ? { consent } : {}), ...(persistence !== undefined ? { persistenceConsent: persistence } : {}) };
+  }
+  if (d.cookieDomain || d.cookieExpires) {
+    attr.cookie = { ...(d.cookieDomain ? { domain: d.cookieDomain } : {}), ...(d.cookieExpires ? { expires: Number(d.cookieExpires) } : {}) };
+  }
+  if (d.logLevel) attr.logLevel = d.logLevel as OptimizationConfig['logLevel'];
+  if (d.autoPage !== undefined) attr.autoPage = d.autoPage !== 'false';
+  const merged = {
+    ...attr, ...fromWindow,
+    api: { ...attr.api, ...fromWindow.api },
+    defaults: { ...attr.defaults, ...fromWindow.defaults },
+  } as OptimizationConfig & { autoPage?: boolean };
+  if (!merged.clientId) {
+    if (script && !g.ctflOptimizationConfig) {
+      console.error('ctfl-opt/E004: data-client-id is missing on the script tag; add data-client-id="your-organization-id", or call ContentfulOptimization.init({ clientId }).');
+    }
+    return undefined;
+  }
+  return merged;
+}
+
+function list(v: string): string[] {
+  return v.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+}
+
+function bool(v: string | undefined, name: string): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'true' || v === 'granted') return true;
+  if (v === 'false' || v === 'denied') return false;
+  console.warn(`ctfl-opt/E007: ${name}="${v}" is not one of true, false, granted, denied; it was ignored.`);
+  return undefined;
+}
