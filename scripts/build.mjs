@@ -2,7 +2,8 @@
 // Builds every bundle into dist/ with esbuild. Entries whose source does not exist yet are skipped,
 // so the build works at every stage of the project.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -38,4 +39,15 @@ await Promise.all(
     .filter((t) => existsSync(t.entryPoints[0]))
     .map((t) => build({ bundle: true, logLevel: 'warning', ...t })),
 );
+
+// Type declarations (dist/types) and the Custom Elements Manifest (dist/custom-elements.json), so
+// editors and Storybook know every element's attributes, properties, events and slots.
+// Declarations are emitted even when the type-check has errors; `npm test` type-checks separately.
+if (!process.argv.includes('--no-types')) {
+  const run = (args) => spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const tsc = run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly']);
+  if (!existsSync('dist/types/index.d.ts')) process.stderr.write(tsc.stdout + tsc.stderr);
+  const cem = run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--globs', 'src/elements/*.ts', '--exclude', 'src/elements/index.ts', '--outdir', 'dist', '--quiet']);
+  if (cem.status !== 0) { process.stderr.write(cem.stdout + cem.stderr); process.exitCode = 1; }
+}
 console.log(`built dist/ in ${Date.now() - started} ms`);

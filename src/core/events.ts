@@ -2,7 +2,8 @@
  * Builders for the wire events of wire-format.md. Pure: the caller passes the context pieces the
  * runtime knows (page, locale, user agent, consent, library), so the browser and the server share them.
  */
-import type { Json, PageProperties } from './wire.js';
+import type { Json } from './wire.js';
+import type { PageProperties } from './wire-events.js';
 
 export interface PageInfo {
   path: string;

@@ -3,12 +3,22 @@
  * content model of experiences. Validated by the emulator and the server entry.
  */
 import * as z from 'zod/mini';
-import { Json, JsonObject, PageContext, PageProperties, ProfileId, Query, Handle } from './wire.js';
+import { Json, JsonObject, PageContext, Profile, ProfileId, Query, Handle } from './wire.js';
 
 const IsoTimestamp = z.string().check(z.minLength(1), z.maxLength(64));
 
 // ---------------------------------------------------------------------------------------------
 // Events
+
+export const PageProperties = z.looseObject({
+  path: z.string(),
+  query: Query,
+  referrer: z.string(),
+  search: z.string(),
+  title: z.string(),
+  url: z.string(),
+});
+export type PageProperties = z.infer<typeof PageProperties>;
 
 export const Campaign = z.looseObject({
   name: z.optional(z.string()),
@@ -200,3 +210,20 @@ export const ExperienceConfig = z.looseObject({
   components: z.array(ExperienceComponent),
 });
 export type ExperienceConfig = z.infer<typeof ExperienceConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes only the emulator and the server use
+
+export const ErrorCode = z.enum([
+  'ERR_INVALID_DATA', 'ERR_CONFIG_NOT_FOUND', 'ERR_PROFILE_NOT_FOUND', 'ERR_NAMESPACE_MISMATCH',
+  'ERR_PROFILE_OVERLOAD', 'ERR_INTERNAL_SERVER_ERROR', 'ERR_NOT_FOUND', 'ERR_PAYLOAD_TOO_LARGE',
+  'ERR_SERVICE_UNAVAILABLE',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const BatchResponseEnvelope = z.looseObject({
+  data: z.looseObject({ profiles: z.array(Profile) }),
+  message: z.string(),
+  error: z.null(),
+});
+

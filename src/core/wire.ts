@@ -18,8 +18,13 @@ z.config({ jitless: true });
 // Shared scalars
 
 /** JSON values: what traits, properties and Custom Flag values may hold. */
-export const Json = z.json();
-export type Json = z.infer<typeof Json>;
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/**
+ * JSON values (traits, properties, Custom Flag values). Everything validated here comes out of
+ * `JSON.parse` (a response, storage, the handoff element), so any value is already JSON: the
+ * schema accepts it as is instead of walking it again (and the bundle skips zod's recursive json type).
+ */
+export const Json = z.unknown() as unknown as z.ZodMiniType<Json>;
 
 export const JsonObject = z.record(z.string(), Json);
 export type JsonObject = z.infer<typeof JsonObject>;
@@ -36,16 +41,6 @@ export const NamespaceId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
 const IsoTimestamp = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const Query = z.record(z.string(), z.string());
-
-export const PageProperties = z.looseObject({
-  path: z.string(),
-  query: Query,
-  referrer: z.string(),
-  search: z.string(),
-  title: z.string(),
-  url: z.string(),
-});
-export type PageProperties = z.infer<typeof PageProperties>;
 
 export const PageContext = z.looseObject({
   path: z.string(),
@@ -135,13 +130,6 @@ export const ProfileResponseData = z.looseObject({
 });
 export type ProfileResponseData = z.infer<typeof ProfileResponseData>;
 
-export const ErrorCode = z.enum([
-  'ERR_INVALID_DATA', 'ERR_CONFIG_NOT_FOUND', 'ERR_PROFILE_NOT_FOUND', 'ERR_NAMESPACE_MISMATCH',
-  'ERR_PROFILE_OVERLOAD', 'ERR_INTERNAL_SERVER_ERROR', 'ERR_NOT_FOUND', 'ERR_PAYLOAD_TOO_LARGE',
-  'ERR_SERVICE_UNAVAILABLE',
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
-
 export const ErrorEnvelope = z.looseObject({
   message: z.string(),
   data: z.unknown(),
@@ -156,12 +144,6 @@ export const ProfileResponseEnvelope = z.looseObject({
   handle: z.optional(z.array(Handle)),
 });
 export type ProfileResponseEnvelope = z.infer<typeof ProfileResponseEnvelope>;
-
-export const BatchResponseEnvelope = z.looseObject({
-  data: z.looseObject({ profiles: z.array(Profile) }),
-  message: z.string(),
-  error: z.null(),
-});
 
 /** What the SDKs publish from one Experience response, and what a server hands to the browser. */
 export const OptimizationData = z.object({

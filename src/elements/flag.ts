@@ -8,6 +8,17 @@ import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { onRuntime } from '../browser/registry.js';
 
+/**
+ * A Custom Flag.
+ *
+ * @customElement ctfl-flag
+ * @summary Shows a flag's value as text, or shows/hides its content for a boolean flag.
+ * @slot - Optional content, shown while a boolean flag is true.
+ * @attr {string} key - The flag key (the change's `key`).
+ * @attr {string} fallback - Text shown when the visitor has no value for the flag.
+ * @attr {boolean} no-track-views - Do not send flag views.
+ * @attr {string} data-ctfl-flag-value - Set by the element: the value shown, as JSON.
+ */
 export class FlagElement extends ReactiveElement {
   static override properties = {
     key: { type: String },

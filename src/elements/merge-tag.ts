@@ -8,6 +8,14 @@ import { currentRuntime, onRuntime } from '../browser/registry.js';
 
 interface MergeTagEntry { fields?: { nt_mergetag_id?: unknown; nt_fallback?: unknown } }
 
+/**
+ * A profile value as text.
+ *
+ * @customElement ctfl-merge-tag
+ * @summary Shows a merge tag (a profile value) as text, or the fallback.
+ * @attr {string} path - Profile path such as `traits.firstname` or `traits_firstname`.
+ * @attr {string} fallback - Shown when the value is missing or not a string, number or boolean.
+ */
 export class MergeTagElement extends ReactiveElement {
   static override properties = {
     path: { type: String },

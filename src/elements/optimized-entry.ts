@@ -37,6 +37,23 @@ export interface EntryResolvedDetail extends EntryDecision {
   readonly timedOut: boolean;
 }
 
+/**
+ * Shows the variant of a Contentful entry selected for this visitor.
+ *
+ * @customElement ctfl-optimized-entry
+ * @summary Swaps baseline content for the visitor's variant, without flicker.
+ * @slot - The baseline content, plus one `<template data-variant-id="…">` per variant.
+ * @fires {CustomEvent<EntryResolvedDetail>} ctfl-entry-resolved - The decision shown (baseline, variant or empty), with `timedOut` when the anti-flicker timeout showed the baseline.
+ * @attr {string} entry-id - The baseline entry id.
+ * @attr {boolean} live - Follow later profile updates instead of keeping the first decision shown.
+ * @attr {number} timeout - Anti-flicker timeout in ms (default 2000).
+ * @attr {boolean} no-track-views - Do not send view events.
+ * @attr {boolean} no-track-clicks - Do not send click events.
+ * @attr {boolean} no-track-hovers - Do not send hover events.
+ * @attr {string} data-ctfl-entry-id - Set by the element: the entry id shown (`""` for an empty variant).
+ * @attr {string} data-ctfl-experience-id - Set by the element: the experience that decided, if any.
+ * @attr {string} data-ctfl-variant-index - Set by the element: 0 for the baseline.
+ */
 export class OptimizedEntryElement extends ReactiveElement {
   static override properties = {
     entryId: { type: String, attribute: 'entry-id' },

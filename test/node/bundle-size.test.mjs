@@ -1,0 +1,55 @@
+// Budgets are tests: the script-tag bundle's gzip size, and what must never ship in it.
+// (Speeds are benchmarks, not tests: see `npm run bench`.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { build } from 'esbuild';
+import { root } from '../helpers/emulator.mjs';
+import { join } from 'node:path';
+
+const UMD = join(root, 'dist', 'optimization.umd.js');
+/** The issue's budget for dist/optimization.umd.js with every element in it. */
+const BUDGET_GZIP = 20_000;
+
+const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
+const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+/** Bundles a usage scenario the way the script-tag bundle is built (minified, production). */
+async function scenario(source) {
+  const out = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'ts' },
+    bundle: true, minify: true, format: 'iife', write: false, platform: 'browser', target: 'es2022', legalComments: 'none',
+    define: { __DEV__: 'false', __VERSION__: '"0"', __PACKAGE_NAME__: '"x"' }, logLevel: 'silent',
+  });
+  return Buffer.from(out.outputFiles[0].contents);
+}
+
+test('dist/optimization.umd.js is at most 20,000 bytes gzip', () => {
+  assert.ok(existsSync(UMD), 'run the build first (npm test does)');
+  const buf = readFileSync(UMD);
+  const gz = gzip(buf);
+  console.log(`optimization.umd.js: ${buf.length} B raw, ${gz} B gzip, ${brotli(buf)} B brotli (budget ${BUDGET_GZIP} B gzip)`);
+  assert.ok(gz <= BUDGET_GZIP, `${gz} B gzip is over the ${BUDGET_GZIP} B budget`);
+});
+
+test('usage scenarios: runtime only, and runtime + one entry element', async () => {
+  const runtime = await scenario(`import { ContentfulOptimization } from './src/browser/optimization.ts'; new ContentfulOptimization({ clientId: 'x' }).page();`);
+  const withEntry = await scenario(`import { ContentfulOptimization } from './src/browser/optimization.ts';
+    import { OptimizedEntryElement } from './src/elements/optimized-entry.ts';
+    customElements.define('ctfl-optimized-entry', OptimizedEntryElement);
+    new ContentfulOptimization({ clientId: 'x' }).page();`);
+  console.log(`runtime only: ${gzip(runtime)} B gzip, ${brotli(runtime)} B brotli`);
+  console.log(`runtime + <ctfl-optimized-entry>: ${gzip(withEntry)} B gzip, ${brotli(withEntry)} B brotli`);
+  // Each scenario must cost less than the whole bundle, or tree-shaking is broken.
+  const whole = gzip(readFileSync(UMD));
+  assert.ok(gzip(runtime) < gzip(withEntry), 'the element adds bytes');
+  assert.ok(gzip(withEntry) <= whole, 'a scenario is never larger than the whole bundle');
+});
+
+test('the shipped bundle never evaluates strings or writes HTML, and has no dev-only code', () => {
+  const text = readFileSync(UMD, 'utf8');
+  for (const forbidden of ['eval(', 'Function(', 'innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'createContextualFragment', '__DEV__', 'debugger']) {
+    assert.ok(!text.includes(forbidden), `dist/optimization.umd.js contains ${forbidden}`);
+  }
+});
