@@ -1,0 +1,15 @@
+/**
+ * The local Experience API / Insights API emulator: `main(argv)` for the `ctfl-optimization` CLI,
+ * `createEmulator(options)` for programmatic use (tests, `npm start`), and the pieces tests may
+ * want to check directly.
+ */
+export { main, parseServeFlags, USAGE } from './cli.js';
+export { createEmulator, matchRoute, REQUEST_LOG_LIMIT, type Emulator, type EmulatorOptions, type RequestLogEntry } from './server.js';
+export { loadSpaceFile, parseSpace, emptySpace, cumulativeRanges, type SpaceModel, type ExperienceModel } from './space.js';
+export {
+  selectOptimizations, trafficRoll, distributionRoll, pickRange, isExperienceMatch, variantsFor, changesFor,
+} from './selection.js';
+export { parseRules, ruleMatches, rulesMatch, testCondition, OPERATORS } from './audiences.js';
+export { escapeHtml, renderDashboard } from './dashboard.js';
+export { decodeLog, encodeLine } from './persistence.js';
+export { ApiError, CliError, CLI_CODES } from './errors.js';

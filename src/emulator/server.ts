@@ -1,0 +1,400 @@
+/**
+ * The emulator's HTTP server (node:http, no framework): the Experience and Insights routes, the
+ * `/_emulator/` control and inspection routes, CORS, latency, fail-rate and scripted faults.
+ *
+ * Order of work for an API request: CORS → route → read the body (≤ 1 MB) → request log → scripted
+ * fault → `--fail-rate` → `--latency` → namespace check → operation → wait for the data log write
+ * → answer. Nothing a client sends can crash the server: every handler runs inside one try/catch,
+ * and anything that is not an ApiError becomes a logged 500 envelope.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod/mini';
+import { NamespaceId } from '../core/schemas.js';
+import {
+  checkProfileId, ingestInsights, readProfile, upsertBatch, upsertProfile, type ApiContext, type RequestInfo,
+} from './api.js';
+import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
+import { ApiError, errorEnvelope } from './errors.js';
+import { FaultQueue, type ApiName } from './faults.js';
+import {
+  answerPreflight, closeAfterAnswer, MAX_BODY_BYTES, parseJsonBody, queryObject, readBody, sendError, sendJson,
+  setCors, sleep, tryParseJson,
+} from './http.js';
+import { Persistence } from './persistence.js';
+import { toWireProfile } from './profiles.js';
+import { createRandomSource } from './random.js';
+import { emptySpace, type SpaceModel } from './space.js';
+import { Store } from './store.js';
+import { parseOrThrow } from './validation.js';
+
+export interface EmulatorOptions {
+  space?: SpaceModel;
+  /** Persist into this directory; memory only when absent. */
+  dataDir?: string | null;
+  /** Delay every API answer (not `/_emulator/`, not CORS preflights) by this many ms. */
+  latencyMs?: number;
+  /** Answer this share (0–1) of API requests with 503 ERR_SERVICE_UNAVAILABLE. */
+  failRate?: number;
+  /** Seeds generated ids, profile `random` and fail-rate rolls. */
+  seed?: string;
+  /** Accept only these organizations / environments (any well-formed id when absent). */
+  organizations?: readonly string[] | null;
+  environments?: readonly string[] | null;
+  /** The emulator clock's base (default `Date.now`); `/_emulator/clock` shifts it. */
+  now?: () => number;
+  clockOffsetMs?: number;
+  /** Answer 429 ERR_PROFILE_OVERLOAD past this many requests per profile per second (0 = off). */
+  maxProfileRps?: number;
+  /** Where diagnostics go (default stderr). */
+  log?: (message: string) => void;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType: string | null;
+  receivedAt: string;
+  status: number | null;
+  body: unknown;
+  organization: string | null;
+  environment: string | null;
+}
+
+export const REQUEST_LOG_LIMIT = 10_000;
+
+type Route =
+  | { kind: 'none' }
+  | { kind: 'method'; allow: string; org: string; env: string; api: ApiName }
+  | { kind: 'op'; op: 'create' | 'update' | 'read' | 'batch' | 'insights'; api: ApiName; org: string; env: string; profileId: string | null };
+
+const decode = (segment: string): string => {
+  try { return decodeURIComponent(segment); } catch { return segment; }
+};
+
+export function matchRoute(method: string, pathname: string): Route {
+  const segments = pathname.split('/').slice(1);
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  const [version, organizations, org, environments, env, ...rest] = segments;
+  if ((version !== 'v1' && version !== 'v2') || organizations !== 'organizations' || environments !== 'environments'
+    || org === undefined || env === undefined) return { kind: 'none' };
+  const base = { org: decode(org), env: decode(env) };
+  const is = (allow: string, op: Extract<Route, { kind: 'op' }>['op'], api: ApiName, profileId: string | null = null): Route =>
+    allow.split(', ').includes(method) ? { kind: 'op', op, api, profileId, ...base } : { kind: 'method', allow, api, ...base };
+  if (version === 'v1') return rest.length === 1 && rest[0] === 'events' ? is('POST', 'insights', 'insights') : { kind: 'none' };
+  if (rest.length === 1 && rest[0] === 'profiles') return is('POST', 'create', 'experience');
+  if (rest.length === 1 && rest[0] === 'events') return is('POST', 'batch', 'experience');
+  if (rest.length === 2 && rest[0] === 'profiles' && rest[1] !== '') {
+    const id = decode(rest[1]!);
+    if (method === 'GET') return { kind: 'op', op: 'read', api: 'experience', profileId: id, ...base };
+    return is('GET, POST', 'update', 'experience', id);
+  }
+  return { kind: 'none' };
+}
+
+const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+
+export interface Emulator {
+  readonly server: Server;
+  readonly store: Store;
+  readonly space: SpaceModel;
+  readonly now: () => number;
+  /** Starts listening; `port` 0 picks a free port. */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number; host: string }>;
+  /** Stops accepting, drops idle connections, writes and fsyncs the data log. */
+  close(): Promise<void>;
+  /** Loaded from `dataDir` at creation. */
+  readonly loaded: { profiles: number; insights: number; droppedLines: number } | null;
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const space = options.space ?? emptySpace();
+  const store = new Store();
+  const baseNow = options.now ?? Date.now;
+  let clockOffset = options.clockOffsetMs ?? 0;
+  const now = () => baseNow() + clockOffset;
+  const random = createRandomSource(options.seed);
+  const ctx: ApiContext = { space, store, random, now };
+  const faults = new FaultQueue();
+  const requests: RequestLogEntry[] = [];
+  const latencyMs = options.latencyMs ?? 0;
+  const failRate = options.failRate ?? 0;
+  const maxProfileRps = options.maxProfileRps ?? 0;
+  const profileHits = new Map<string, { second: number; count: number }>();
+
+  let persistence: Persistence | null = null;
+  let loaded: Emulator['loaded'] = null;
+  if (options.dataDir) {
+    persistence = new Persistence(options.dataDir, store, { warn: log });
+    loaded = persistence.open();
+  }
+
+  function checkNamespace(org: string, env: string): void {
+    for (const [what, id, allowed] of [
+      ['organization', org, options.organizations], ['environment', env, options.environments],
+    ] as const) {
+      if (!z.safeParse(NamespaceId, id).success) {
+        throw new ApiError(404, 'ERR_CONFIG_NOT_FOUND', `${what} ${quote(id)} not found: ids are 1–64 characters of A–Z, a–z, 0–9, "_" or "-"`);
+      }
+      if (allowed && !allowed.includes(id)) {
+        throw new ApiError(404, 'ERR_CONFIG_NOT_FOUND', `${what} ${quote(id)} not found (this emulator serves ${allowed.join(', ')})`);
+      }
+    }
+  }
+
+  function checkOverload(org: string, env: string, profileId: string): void {
+    if (maxProfileRps <= 0) return;
+    const key = `${org}\u0000${env}\u0000${profileId}`;
+    const second = Math.floor(Date.now() / 1000);
+    const hit = profileHits.get(key);
+    if (!hit || hit.second !== second) {
+      if (profileHits.size > 100_000) profileHits.clear();
+      profileHits.set(key, { second, count: 1 });
+      return;
+    }
+    if (++hit.count > maxProfileRps) {
+      throw new ApiError(429, 'ERR_PROFILE_OVERLOAD', `profile ${quote(profileId)} received more than ${maxProfileRps} requests in one second`);
+    }
+  }
+
+  function logRequest(req: IncomingMessage, url: URL, route: Route): RequestLogEntry {
+    const entry: RequestLogEntry = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: queryObject(url.searchParams),
+      contentType: req.headers['content-type'] ?? null,
+      receivedAt: new Date(now()).toISOString(),
+      status: null,
+      body: null,
+      organization: route.kind === 'none' ? null : route.org,
+      environment: route.kind === 'none' ? null : route.env,
+    };
+    requests.push(entry);
+    if (requests.length > REQUEST_LOG_LIMIT + 500) requests.splice(0, requests.length - REQUEST_LOG_LIMIT);
+    return entry;
+  }
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    const route = matchRoute(method, url.pathname);
+    const entry = logRequest(req, url, route);
+    res.once('finish', () => { entry.status = res.statusCode; });
+    setCors(req, res);
+    if (method === 'OPTIONS') return answerPreflight(res);
+
+    let text: string | null = null;
+    let parsed: ReturnType<typeof tryParseJson> | null = null;
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') {
+      const body = await readBody(req);
+      if (body.kind === 'too-large') {
+        await sleep(latencyMs);
+        closeAfterAnswer(req, res);
+        throw new ApiError(413, 'ERR_PAYLOAD_TOO_LARGE', `body: larger than ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
+      }
+      text = body.text;
+      parsed = tryParseJson(text);
+      entry.body = parsed.ok ? parsed.value : text;
+    }
+
+    if (route.kind === 'none') {
+      await sleep(latencyMs);
+      throw new ApiError(404, 'ERR_NOT_FOUND', `no route for ${method} ${url.pathname.slice(0, 200)}`);
+    }
+    const fault = faults.take(route.org, route.api);
+    if (fault) {
+      await sleep(latencyMs + fault.delayMs);
+      setCors(req, res, Object.keys(fault.headers));
+      res.writeHead(fault.status, fault.headers);
+      res.end(fault.body);
+      return;
+    }
+    if (failRate > 0 && random.failRoll() < failRate) {
+      await sleep(latencyMs);
+      throw new ApiError(503, 'ERR_SERVICE_UNAVAILABLE', 'service unavailable (simulated by --fail-rate); retry', { 'Retry-After': '1' });
+    }
+    await sleep(latencyMs);
+    if (route.kind === 'method') {
+      throw new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `method ${method} is not allowed on ${url.pathname.slice(0, 200)}; use ${route.allow}`, { Allow: `${route.allow}, OPTIONS` });
+    }
+    checkNamespace(route.org, route.env);
+    const ns = store.namespace(route.org, route.env);
+    const info: RequestInfo = {
+      ns,
+      preflight: url.searchParams.get('type') === 'preflight',
+      locale: url.searchParams.get('locale'),
+      ip: typeof req.headers['x-force-ip'] === 'string' ? req.headers['x-force-ip'].trim() : undefined,
+    };
+    const json = (): unknown => {
+      if (text === null || text.trim() === '') throw new ApiError(400, 'ERR_INVALID_DATA', 'body: expected JSON, received an empty body');
+      if (!parsed?.ok) throw new ApiError(400, 'ERR_INVALID_DATA', `body: ${parsed?.error ?? 'malformed JSON'}`);
+      return parsed.value;
+    };
+    let answer: unknown;
+    switch (route.op) {
+      case 'read':
+        checkOverload(route.org, route.env, route.profileId!);
+        answer = readProfile(ctx, info, route.profileId!);
+        break;
+      case 'create':
+        answer = upsertProfile(ctx, info, null, json());
+        break;
+      case 'update':
+        checkProfileId(route.profileId!);
+        checkOverload(route.org, route.env, route.profileId!);
+        answer = upsertProfile(ctx, info, route.profileId, json());
+        break;
+      case 'batch':
+        answer = upsertBatch(ctx, info, json());
+        break;
+      case 'insights':
+        answer = ingestInsights(ctx, info, json()).answer;
+        break;
+    }
+    if (persistence) await persistence.committed();
+    sendJson(res, 200, answer);
+  }
+
+  const ClockBody = z.object({ advanceMs: z.optional(z.number()), offsetMs: z.optional(z.number()) });
+
+  async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    setCors(req, res);
+    if (method === 'OPTIONS') return answerPreflight(res);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const orgParam = url.searchParams.get('organization');
+    const org = orgParam === null || orgParam === '' ? null : orgParam;
+    const readJson = async (): Promise<unknown> => {
+      const body = await readBody(req);
+      if (body.kind === 'too-large') {
+        closeAfterAnswer(req, res);
+        throw new ApiError(413, 'ERR_PAYLOAD_TOO_LARGE', `body: larger than ${MAX_BODY_BYTES} bytes`, { Connection: 'close' });
+      }
+      return body.text.trim() === '' ? {} : parseJsonBody(body.text);
+    };
+    const allow = (allowed: string) => {
+      if (!allowed.split(', ').includes(method)) {
+        throw new ApiError(405, 'ERR_METHOD_NOT_ALLOWED', `method ${method} is not allowed on ${path}; use ${allowed}`, { Allow: `${allowed}, OPTIONS` });
+      }
+    };
+    const namespaces = () => [...store.namespaces.values()].filter((ns) => org === null || ns.organization === org);
+
+    switch (path) {
+      case '/_emulator': {
+        allow('GET');
+        const html = renderDashboard(space, store, org);
+        res.writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          'Content-Security-Policy': DASHBOARD_CSP,
+          'X-Content-Type-Options': 'nosniff',
+          'Cache-Control': 'no-store',
+        });
+        res.end(html);
+        return;
+      }
+      case '/_emulator/events':
+        allow('GET');
+        return sendJson(res, 200, { events: namespaces().flatMap((ns) => ns.insights) });
+      case '/_emulator/requests':
+        allow('GET');
+        return sendJson(res, 200, { requests: org === null ? requests : requests.filter((r) => r.organization === org) });
+      case '/_emulator/profiles':
+        allow('GET');
+        return sendJson(res, 200, {
+          profiles: namespaces().flatMap((ns) => [...ns.profiles.values()].map((p) => ({
+            ...toWireProfile(p, space, null),
+            organization: ns.organization,
+            environment: ns.environment,
+            userId: p.userId,
+            stickyVariants: p.sticky,
+            mergedInto: p.mergedInto,
+          }))),
+        });
+      case '/_emulator/faults':
+        allow('GET, POST, DELETE');
+        if (method === 'POST') {
+          faults.add(await readJson());
+        } else if (method === 'DELETE') {
+          faults.clear();
+        }
+        return sendJson(res, 200, { faults: faults.list() });
+      case '/_emulator/reset':
+        allow('POST');
+        store.reset(org);
+        for (let i = requests.length - 1; i >= 0; i--) if (org === null || requests[i]!.organization === org) requests.splice(i, 1);
+        if (persistence) await persistence.committed();
+        return sendJson(res, 200, { reset: org ?? 'all' });
+      case '/_emulator/clock': {
+        allow('GET, POST');
+        if (method === 'POST') {
+          const body = parseOrThrow(ClockBody, await readJson());
+          if (body.offsetMs !== undefined) clockOffset = body.offsetMs;
+          if (body.advanceMs !== undefined) clockOffset += body.advanceMs;
+        }
+        return sendJson(res, 200, { now: new Date(now()).toISOString(), offsetMs: clockOffset });
+      }
+      default:
+        throw new ApiError(404, 'ERR_NOT_FOUND', `no route for ${method} ${path.slice(0, 200)}`);
+    }
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    } catch {
+      url = new URL('http://emulator.invalid/');
+    }
+    const isControl = url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/');
+    const work = isControl ? handleControl(req, res, url) : handleApi(req, res, url);
+    work.catch((error: unknown) => {
+      if (!(error instanceof ApiError)) log(`emulator: unexpected error on ${req.method} ${url.pathname}: ${(error as Error)?.stack ?? String(error)}`);
+      if (res.headersSent) { res.destroy(); return; }
+      if (error instanceof ApiError) sendError(res, error);
+      else sendJson(res, 500, errorEnvelope('ERR_INTERNAL_SERVER_ERROR', 'internal error in the emulator (see its log)'));
+    });
+  };
+
+  const server = createServer({ keepAliveTimeout: 5000 }, handler);
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  let closed: Promise<void> | null = null;
+  return {
+    server,
+    store,
+    space,
+    now,
+    loaded,
+    handler,
+    listen(port = 8787, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        const onError = (error: Error) => reject(error);
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({ url: `http://${shown}:${address.port}`, port: address.port, host: address.address });
+        });
+      });
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        const finish = () => {
+          try { persistence?.close(); } catch (error) { log(`emulator: closing the data log failed: ${String(error)}`); }
+          resolve();
+        };
+        if (!server.listening) { finish(); return; }
+        server.close(() => finish());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      return closed;
+    },
+  };
+}

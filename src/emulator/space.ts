@@ -1,0 +1,187 @@
+/**
+ * Reads a Contentful space export (`contentful space export` JSON) into what the emulator needs:
+ * experiences in space order, audiences with parsed rules, and the optional top-level `emulator`
+ * block (location defaults, an `X-Force-IP` lookup table, localized location names).
+ *
+ *   "emulator": {
+ *     "location": { "city": "Berlin", "country": "Germany", "countryCode": "DE", … },
+ *     "ipLookup": { "203.0.113.7": { "city": "Munich", … } },
+ *     "locationNames": { "de-DE": { "country": { "Germany": "Deutschland" }, "city": { "Munich": "München" } } }
+ *   }
+ *
+ * Fields are read in the default locale (the one marked `default`, else the first). An experience's
+ * id is its entry id (`sys.id`), as the reference SDK maps it; an audience's id is its
+ * `nt_audience_id` field, else its entry id.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod/mini';
+import { ExperienceConfig, Location } from '../core/schemas.js';
+import { parseRules, RulesShape, type Condition, type ParsedRules } from './audiences.js';
+import { CLI_CODES, CliError } from './errors.js';
+import { describeIssue } from './validation.js';
+
+export interface DistributionRange { index: number; start: number; end: number }
+
+export interface ExperienceModel {
+  id: string;
+  name: string;
+  type: string;
+  audienceId: string | null;
+  config: ExperienceConfig;
+  ranges: DistributionRange[];
+}
+
+export interface AudienceModel { id: string; name: string; rules: ParsedRules }
+
+export interface MergeTagModel { id: string; name: string; path: string; fallback: string }
+
+export type LocationData = z.infer<typeof Location>;
+
+export interface SpaceModel {
+  source: string;
+  defaultLocale: string;
+  experiences: ExperienceModel[];
+  audiences: AudienceModel[];
+  mergeTags: MergeTagModel[];
+  /** Every distinct page rule, so page events update one counter per rule. */
+  pageRules: { key: string; conditions: Condition[] }[];
+  location: LocationData | null;
+  ipLookup: Record<string, LocationData>;
+  locationNames: Record<string, Record<string, Record<string, string>>>;
+  warnings: string[];
+}
+
+const Link = z.looseObject({ sys: z.looseObject({ id: z.string() }) });
+const Entry = z.looseObject({
+  sys: z.looseObject({
+    id: z.string().check(z.minLength(1)),
+    contentType: z.optional(z.looseObject({ sys: z.looseObject({ id: z.string() }) })),
+  }),
+  fields: z.optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
+});
+const EmulatorBlock = z.object({
+  location: z.optional(Location),
+  ipLookup: z.optional(z.record(z.string(), Location)),
+  locationNames: z.optional(z.record(z.string(), z.record(z.string(), z.record(z.string(), z.string())))),
+});
+const SpaceExport = z.looseObject({
+  locales: z.optional(z.array(z.looseObject({ code: z.string(), default: z.optional(z.boolean()) }))),
+  entries: z.optional(z.array(Entry)),
+  emulator: z.optional(EmulatorBlock),
+});
+
+/** `[0.5, 0.5]` → `[{index:0,start:0,end:0.5},{index:1,start:0.5,end:1}]` */
+export function cumulativeRanges(distribution: readonly number[]): DistributionRange[] {
+  let start = 0;
+  return distribution.map((share, index) => {
+    const range = { index, start, end: start + share };
+    start += share;
+    return range;
+  });
+}
+
+const spaceError = (source: string, message: string) => new CliError(CLI_CODES.badSpace, `${source}: ${message}`);
+
+/** Builds the model from a parsed export; throws `ctfl-opt/E102` naming the bad field. */
+export function parseSpace(json: unknown, source = 'space'): SpaceModel {
+  const parsed = z.safeParse(SpaceExport, json);
+  if (!parsed.success) {
+    throw spaceError(source, `${describeIssue(parsed.error.issues[0]!, json)}; expected a Contentful space export`);
+  }
+  const space = parsed.data;
+  const locales = space.locales ?? [];
+  const defaultLocale = (locales.find((l) => l.default) ?? locales[0])?.code ?? 'en-US';
+  const entries = space.entries ?? [];
+  const field = (entry: z.infer<typeof Entry>, name: string): unknown => {
+    const values = entry.fields?.[name];
+    return values && Object.prototype.hasOwnProperty.call(values, defaultLocale) ? values[defaultLocale] : undefined;
+  };
+  const typeOf = (entry: z.infer<typeof Entry>) => entry.sys.contentType?.sys.id;
+  const warnings: string[] = [];
+  const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+
+  const audiences: AudienceModel[] = [];
+  const audienceIdByEntry = new Map<string, string>();
+  entries.forEach((entry, i) => {
+    if (typeOf(entry) !== 'nt_audience') return;
+    const id = str(field(entry, 'nt_audience_id'), entry.sys.id);
+    audienceIdByEntry.set(entry.sys.id, id);
+    const rawRules = field(entry, 'nt_rules') ?? { any: [] };
+    const rules = z.safeParse(RulesShape, rawRules);
+    if (!rules.success) {
+      throw spaceError(source, `${describeIssue(rules.error.issues[0]!, rawRules, `entries[${i}].fields.nt_rules.${defaultLocale}`)}; expected {"any":[{"all":[rule, …]}]}`);
+    }
+    const parsedRules = parseRules(rules.data);
+    warnings.push(...parsedRules.warnings.map((w) => `audience ${id}: nt_rules.${w}`));
+    audiences.push({ id, name: str(field(entry, 'nt_name'), id), rules: parsedRules });
+  });
+
+  const experiences: ExperienceModel[] = [];
+  entries.forEach((entry, i) => {
+    if (typeOf(entry) !== 'nt_experience') return;
+    const rawConfig = field(entry, 'nt_config');
+    const config = z.safeParse(ExperienceConfig, rawConfig);
+    if (!config.success) {
+      throw spaceError(source, `experience ${entry.sys.id}: ${describeIssue(config.error.issues[0]!, rawConfig, `entries[${i}].fields.nt_config.${defaultLocale}`)}`);
+    }
+    const audienceLink = z.safeParse(Link, field(entry, 'nt_audience'));
+    const audienceEntryId = audienceLink.success ? audienceLink.data.sys.id : null;
+    if (audienceEntryId && !audienceIdByEntry.has(audienceEntryId)) {
+      warnings.push(`experience ${entry.sys.id}: audience entry ${audienceEntryId} is not in the space; the experience never matches`);
+    }
+    experiences.push({
+      id: entry.sys.id,
+      name: str(field(entry, 'nt_name'), entry.sys.id),
+      type: str(field(entry, 'nt_type'), 'nt_personalization'),
+      audienceId: audienceEntryId ? (audienceIdByEntry.get(audienceEntryId) ?? audienceEntryId) : null,
+      config: config.data,
+      ranges: cumulativeRanges(config.data.distribution),
+    });
+  });
+
+  const mergeTags: MergeTagModel[] = entries
+    .filter((e) => typeOf(e) === 'nt_mergetag')
+    .map((e) => ({
+      id: e.sys.id,
+      name: str(field(e, 'nt_name'), e.sys.id),
+      path: str(field(e, 'nt_mergetag_id'), ''),
+      fallback: str(field(e, 'nt_fallback'), ''),
+    }));
+
+  const pageRules = new Map<string, Condition[]>();
+  for (const audience of audiences) {
+    for (const rule of audience.rules.any.flat()) if (rule.type === 'page') pageRules.set(rule.key, rule.conditions);
+  }
+
+  return {
+    source,
+    defaultLocale,
+    experiences,
+    audiences,
+    mergeTags,
+    pageRules: [...pageRules].map(([key, conditions]) => ({ key, conditions })),
+    location: space.emulator?.location ?? null,
+    ipLookup: space.emulator?.ipLookup ?? {},
+    locationNames: space.emulator?.locationNames ?? {},
+    warnings,
+  };
+}
+
+/** Reads and parses a space export file; throws `ctfl-opt/E102` with the reason. */
+export function loadSpaceFile(file: string): SpaceModel {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw spaceError(file, `cannot read the space file (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass --space with a Contentful space export`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw spaceError(file, `is not valid JSON (${(error as Error).message})`);
+  }
+  return parseSpace(json, file);
+}
+
+export const emptySpace = (): SpaceModel => parseSpace({ entries: [] }, '(no space)');
