@@ -1,0 +1,120 @@
+/**
+ * Configuration of the server entry, validated once in the constructor. Each field has its own
+ * stable code (E050–E055), and the message names the field and says what to pass, so a typo such as
+ * `allowedEventType` fails at startup instead of quietly sending pre-consent events.
+ */
+import * as z from 'zod/mini';
+import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL, REQUEST_TIMEOUT_MS } from '../core/api.js';
+import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
+import { EVENT_TYPES, NamespaceId } from '../core/schemas.js';
+
+/** Node's pre-consent default (consent-management.txt): page and identify, sent with `isConsentGiven: false`. */
+export const SERVER_DEFAULT_ALLOWED_EVENT_TYPES: readonly string[] = Object.freeze(['identify', 'page']);
+
+/** Event types an allow-list may name: the wire event types plus `flag` (Custom Flag views). */
+export const ALLOWABLE_EVENT_TYPES: readonly string[] = Object.freeze([...EVENT_TYPES, 'flag']);
+
+export interface ServerConfig {
+  /** Your organization id (the Experience API's client id). */
+  clientId: string;
+  /** Contentful environment, `main` by default. */
+  environment?: string;
+  api?: {
+    experienceBaseUrl?: string;
+    insightsBaseUrl?: string;
+    /** e.g. `['ip-enrichment', 'location']` */
+    enabledFeatures?: string[];
+    /** Per-request timeout in ms (default 3000). */
+    timeoutMs?: number;
+  };
+  /**
+   * Event types that may emit while a request's event consent is not `true`. Default
+   * `['identify', 'page']`; pass `[]` for strict opt-in.
+   */
+  allowedEventTypes?: string[];
+  /** Sent as `context.app` on every event. */
+  app?: { name: string; version: string };
+  /** A `fetch` to use instead of the global one (tests, proxies, instrumentation). */
+  fetch?: typeof fetch;
+  logLevel?: LogLevel;
+}
+
+export interface ResolvedServerConfig {
+  readonly clientId: string;
+  readonly environment: string;
+  readonly experienceBaseUrl: string;
+  readonly insightsBaseUrl: string;
+  readonly enabledFeatures: readonly string[];
+  readonly timeoutMs: number;
+  readonly allowedEventTypes: readonly string[];
+  readonly app?: { readonly name: string; readonly version: string };
+  readonly fetch: typeof fetch;
+  readonly logLevel: LogLevel;
+}
+
+const HttpUrl = z.string().check(z.refine((s) => {
+  try { const u = new URL(s); return u.protocol === 'http:' || u.protocol === 'https:'; } catch { return false; }
+}, 'expected an http(s) URL'));
+
+const Api = z.strictObject({
+  experienceBaseUrl: z.optional(HttpUrl),
+  insightsBaseUrl: z.optional(HttpUrl),
+  enabledFeatures: z.optional(z.array(z.string())),
+  timeoutMs: z.optional(z.number().check(z.positive())),
+});
+
+const KNOWN = new Set(['clientId', 'environment', 'api', 'allowedEventTypes', 'app', 'fetch', 'logLevel']);
+
+function check<T>(code: string, field: string, schema: z.ZodMiniType<T>, value: unknown, hint: string): T {
+  const r = z.safeParse(schema, value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({ ...i, path: [field, ...i.path] }));
+  throw new OptimizationError(code, `invalid ${field}: ${describeIssues(issues)}. ${hint}`);
+}
+
+export function resolveServerConfig(input: unknown): ResolvedServerConfig {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    throw new OptimizationError('E050', 'the configuration must be an object like { clientId: "your-organization-id" }.');
+  }
+  const c = input as Record<string, unknown>;
+  const unknown = Object.keys(c).filter((k) => !KNOWN.has(k));
+  if (unknown.length) {
+    throw new OptimizationError('E050', `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the server entry takes ${[...KNOWN].join(', ')}.`);
+  }
+  if (c.clientId === undefined || c.clientId === '') {
+    throw new OptimizationError('E051', 'clientId is missing; pass your organization id as clientId.');
+  }
+  const clientId = check('E051', 'clientId', NamespaceId, c.clientId, 'Pass your organization id: 1–64 characters of A–Z, a–z, 0–9, "_" or "-".');
+  const environment = c.environment === undefined ? 'main'
+    : check('E052', 'environment', NamespaceId, c.environment, 'Pass an environment id such as "main".');
+  const api = c.api === undefined ? {} : check('E053', 'api', Api, c.api, 'api takes experienceBaseUrl, insightsBaseUrl (http(s) URLs), enabledFeatures (strings) and timeoutMs (> 0).');
+  const allowed = c.allowedEventTypes === undefined ? SERVER_DEFAULT_ALLOWED_EVENT_TYPES
+    : check('E054', 'allowedEventTypes', z.array(z.string()), c.allowedEventTypes, 'Pass an array such as ["page"], or [] for strict opt-in.');
+  const bad = allowed.filter((t) => !ALLOWABLE_EVENT_TYPES.includes(t));
+  if (bad.length) {
+    throw new OptimizationError('E054', `invalid allowedEventTypes: ${bad.map((t) => JSON.stringify(t)).join(', ')} is not an event type; use ${ALLOWABLE_EVENT_TYPES.join(', ')}.`);
+  }
+  const app = c.app === undefined ? undefined
+    : check('E055', 'app', z.strictObject({ name: z.string(), version: z.string() }), c.app, 'Pass { name, version }.');
+  if (c.fetch !== undefined && typeof c.fetch !== 'function') {
+    throw new OptimizationError('E055', 'invalid fetch: expected a function with the signature of the global fetch.');
+  }
+  const logLevel = c.logLevel === undefined ? 'warn'
+    : check('E055', 'logLevel', z.enum(['debug', 'info', 'warn', 'error', 'silent']), c.logLevel, 'Use debug, info, warn, error or silent.');
+  const f = (c.fetch as typeof fetch | undefined) ?? globalThis.fetch;
+  if (typeof f !== 'function') {
+    throw new OptimizationError('E055', 'this runtime has no global fetch; pass one as fetch.');
+  }
+  return Object.freeze({
+    clientId,
+    environment,
+    experienceBaseUrl: api.experienceBaseUrl ?? DEFAULT_EXPERIENCE_URL,
+    insightsBaseUrl: api.insightsBaseUrl ?? DEFAULT_INSIGHTS_URL,
+    enabledFeatures: Object.freeze([...(api.enabledFeatures ?? [])]),
+    timeoutMs: api.timeoutMs ?? REQUEST_TIMEOUT_MS,
+    allowedEventTypes: Object.freeze([...allowed]),
+    app: app ? Object.freeze({ ...app }) : undefined,
+    fetch: f,
+    logLevel,
+  });
+}
