@@ -90,8 +90,10 @@ function readConfig(): (OptimizationConfig & { autoPage?: boolean }) | undefined
     defaults: { ...attr.defaults, ...fromWindow.defaults },
   } as OptimizationConfig & { autoPage?: boolean };
   if (!merged.clientId) {
-    if (script && !g.ctflOptimizationConfig) {
-      console.error('ctfl-opt/E004: data-client-id is missing on the script tag; add data-client-id="your-organization-id", or call ContentfulOptimization.init({ clientId }).');
+    // Also with a window.ctflOptimizationConfig that lacks clientId: otherwise nothing says why
+    // the page is not personalized.
+    if (script) {
+      console.error(`ctfl-opt/E004: data-client-id is missing on the script tag; add data-client-id="your-organization-id"${g.ctflOptimizationConfig ? ' (or clientId to window.ctflOptimizationConfig)' : ''}, or call ContentfulOptimization.init({ clientId }).`);
     }
     return undefined;
   }

@@ -32,13 +32,20 @@ export class FlagElement extends ReactiveElement {
 
   #sdk: ContentfulOptimization | undefined;
   #off: Unsubscribe | undefined;
-  #content: DocumentFragment | undefined;
+  #mo: MutationObserver | undefined;
+  /** The author's child nodes (a boolean flag around content), kept while hidden. */
+  #content: Node[] = [];
+  /** The text node this element shows for a non-boolean value or the fallback. */
+  #text: Text | undefined;
   #tracked: string | undefined;
 
   protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Content the parser adds after the element upgraded is the author's content too.
+    this.#mo = new MutationObserver(() => this.requestUpdate());
+    this.#mo.observe(this, { childList: true });
     this.#off = onRuntime((sdk) => {
       this.#sdk = sdk;
       return sdk.states.changes.subscribe(() => this.requestUpdate());
@@ -48,6 +55,7 @@ export class FlagElement extends ReactiveElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#off?.();
+    this.#mo?.disconnect();
   }
 
   /** The flag's current value (`{value: X}` unwrapped), or undefined. */
@@ -57,23 +65,25 @@ export class FlagElement extends ReactiveElement {
 
   protected override update(changed: Map<PropertyKey, unknown>): void {
     super.update(changed);
+    for (const n of this.childNodes) if (n !== this.#text && !this.#content.includes(n)) this.#content.push(n);
     if (!this.key) return;
     const value = this.value;
-    const hasContent = this.#content !== undefined || this.childNodes.length > 0;
-    if (typeof value === 'boolean' && hasContent) {
-      // Boolean flag around content: keep the author's content and toggle it.
-      if (!this.#content) {
-        this.#content = document.createDocumentFragment();
-        this.#content.append(...this.childNodes);
-      }
-      if (value) { if (!this.firstChild) this.append(this.#content.cloneNode(true)); }
-      else this.replaceChildren();
-    } else {
-      const text = value === undefined || value === null
-        ? this.fallback ?? ''
+    const content = this.#content;
+    // Boolean flag around content: the content shows while the flag is true. Without a value (or
+    // with a non-boolean one) the content stays out and the value or fallback shows as text.
+    const showContent = value === true && content.length > 0;
+    const text = typeof value === 'boolean' && content.length > 0 ? ''
+      : value === undefined || value === null ? this.fallback ?? ''
         : typeof value === 'object' ? JSON.stringify(value) : String(value);
-      if (this.textContent !== text) this.textContent = text; // text only, never HTML
+    for (const n of content) {
+      if (showContent && n.parentNode !== this) this.insertBefore(n, this.#text ?? null);
+      else if (!showContent && n.parentNode === this) this.removeChild(n);
     }
+    if (text) {
+      this.#text ??= document.createTextNode(''); // text only, never HTML
+      if (this.#text.data !== text) this.#text.data = text;
+      if (this.#text.parentNode !== this) this.append(this.#text);
+    } else if (this.#text?.parentNode === this) this.removeChild(this.#text);
     this.dataset.ctflFlagValue = value === undefined ? '' : JSON.stringify(value);
     const shown = JSON.stringify(value);
     if (value !== undefined && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {

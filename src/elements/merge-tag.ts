@@ -47,7 +47,7 @@ export class MergeTagElement extends ReactiveElement {
     const f = this.entry?.fields;
     const path = typeof f?.nt_mergetag_id === 'string' ? f.nt_mergetag_id : this.path;
     const fallback = typeof f?.nt_fallback === 'string' ? f.nt_fallback : this.fallback;
-    const value = (path && currentRuntime()?.getMergeTagValue(path, fallback)) ?? fallback ?? '';
+    const value = (path ? currentRuntime()?.getMergeTagValue(path, fallback) : undefined) ?? fallback ?? '';
     if (value === this.#value) return;
     this.#value = value;
     // textContent: a trait holding markup shows as text and never becomes elements.

@@ -89,10 +89,13 @@ export class OptimizedEntryElement extends ReactiveElement {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timedOut = false;
   #io: IntersectionObserver | undefined;
+  #visible = false;
   #view: Dwell | undefined;
   #viewed = false;
   #hover: Dwell | undefined;
   #cleanup: Array<() => void> = [];
+  /** Set while a variant's template has not been parsed yet: watches for the parser moving on. */
+  #awaitTemplate: (() => void) | undefined;
 
   // Light DOM: the page's CSS styles the content, and the content stays where the author put it.
   protected override createRenderRoot() { return this; }
@@ -106,9 +109,11 @@ export class OptimizedEntryElement extends ReactiveElement {
       return sdk.subscribe(() => this.#update());
     });
     if (!this.decision) this.#update();
-    if (!this.decision) {
-      this.style.visibility = 'hidden';
-      this.#timer = setTimeout(() => { this.#timedOut = true; this.#update(); }, this.#timeoutMs());
+    if (!this.decision) this.#awaitDecision();
+    else {
+      // Re-connected (moved in the document): views are observed again.
+      this.#render();
+      this.#observeViews();
     }
     this.#listen();
   }
@@ -121,50 +126,97 @@ export class OptimizedEntryElement extends ReactiveElement {
     this.#endView();
     this.#endHover();
     this.#io?.disconnect();
+    this.#io = undefined;
+    this.#visible = false;
+    this.#awaitTemplate?.();
     for (const off of this.#cleanup.splice(0)) off();
   }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('entryId') || changed.has('entry')) {
-      if (changed.get('entryId') !== undefined || changed.get('entry') !== undefined) this.decision = undefined;
-      this.#update();
+    // A different entry (also one set after connecting, as frameworks do) needs its own decision.
+    const reset = !!this.decision && this.decision.baselineId !== (this.#entry()?.sys.id ?? this.entryId ?? '');
+    if (reset) {
+      this.#endView();
+      this.#endHover();
+      this.decision = undefined;
     }
+    if (changed.has('timeout')) this.#timeoutMs(); // warns about an unusable value
+    if (changed.has('entryId') || changed.has('entry') || !this.decision) this.#update();
+    if (reset && !this.decision && this.isConnected) this.#awaitDecision();
+  }
+
+  /** Hidden (keeping its box) until a decision arrives or the anti-flicker timeout shows the baseline. */
+  #awaitDecision(): void {
+    this.style.visibility = 'hidden';
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      if (!this.#sdk) warnOnce(undefined, 'E034', 'no ContentfulOptimization runtime on this page; showing baselines. Add data-client-id="…" to the script tag, or call ContentfulOptimization.init().');
+      this.#update();
+    }, this.#timeoutMs());
   }
 
   #timeoutMs(): number {
     const t = this.timeout;
-    return typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_ANTI_FLICKER_TIMEOUT_MS;
+    if (typeof t === 'number' && Number.isFinite(t) && t >= 0) return t;
+    if (this.hasAttribute('timeout')) {
+      warnOnce(this.#sdk, 'E037', `<ctfl-optimized-entry timeout="${this.getAttribute('timeout')}"> is not a number of ms; using ${DEFAULT_ANTI_FLICKER_TIMEOUT_MS}.`);
+    }
+    return DEFAULT_ANTI_FLICKER_TIMEOUT_MS;
+  }
+
+  /** The `entry` property when it looks like a Contentful entry; anything else is ignored with a warning. */
+  #entry(): ContentfulEntry | undefined {
+    const e = this.entry as unknown;
+    if (e === undefined || e === null) return undefined;
+    const entry = e as ContentfulEntry;
+    const fields = (entry as { fields?: unknown }).fields;
+    const valid = typeof e === 'object' && !Array.isArray(e) &&
+      typeof entry.sys?.id === 'string' && entry.sys.id !== '' &&
+      (fields === undefined || (typeof fields === 'object' && fields !== null && !Array.isArray(fields))) &&
+      (entry.fields?.nt_experiences === undefined || Array.isArray(entry.fields.nt_experiences));
+    if (valid) return entry;
+    warnOnce(this.#sdk, 'E036', '<ctfl-optimized-entry> ignored an entry that is not {sys: {id}, fields: {nt_experiences?: []}}.');
+    return undefined;
   }
 
   /** A decision exists once selections are known (handoff, defaults, cache or a response) or a request failed. */
   #update(): void {
     const sdk = this.#sdk;
-    const baselineId = this.entry?.sys?.id ?? this.entryId;
+    const entry = this.#entry();
+    const baselineId = entry?.sys.id ?? this.entryId;
     if (!baselineId) {
-      if (this.#timedOut || this.decision) return;
-      warnOnce(sdk, 'E030', '<ctfl-optimized-entry> needs an entry-id attribute or an entry property; showing its content as is.');
+      // Properties may still be set in this task (createElement, append, then .entry = …): decide
+      // after the first update.
+      if (this.decision || !this.hasUpdated) return;
+      if (this.entry === undefined || this.entry === null) warnOnce(sdk, 'E030', '<ctfl-optimized-entry> needs an entry-id attribute or an entry property; showing its content as is.');
       this.#show({ baselineId: '', entryId: '', variantIndex: 0, hidden: false, sticky: false });
       return;
     }
     const state = sdk?.state;
-    const known = state && (state.selectedOptimizations !== undefined || state.requestState.status === 'failed');
+    const failed = state?.selectedOptimizations === undefined && state?.requestState.status === 'failed' ? state.requestState : undefined;
+    const known = state && (state.selectedOptimizations !== undefined || failed);
     if (this.decision && !this.live) return;
     if (!known && !this.#timedOut) return;
     let next: EntryDecision;
     try {
-      next = sdk && known ? sdk.resolveEntry(this.entry ?? baselineId) : { baselineId, entryId: baselineId, variantIndex: 0, hidden: false, sticky: false };
+      next = sdk && known ? sdk.resolveEntry(entry ?? baselineId) : { baselineId, entryId: baselineId, variantIndex: 0, hidden: false, sticky: false };
     } catch {
       next = { baselineId, entryId: baselineId, variantIndex: 0, hidden: false, sticky: false };
     }
     if (this.decision && sameDecision(this.decision, next)) return;
+    if (failed && !this.decision) {
+      warnOnce(sdk, 'E033', `the Experience API gave no decision (${failed.reason}${failed.httpStatus ? ` ${failed.httpStatus}` : ''}); showing baselines. Check data-experience-url (api.experienceBaseUrl).`);
+    }
     this.#show(next);
   }
 
   #show(decision: EntryDecision): void {
     clearTimeout(this.#timer);
+    // A live change ends the view and hover of what was shown before (with its own metadata).
+    if (this.decision) { this.#endView(); this.#endHover(); }
     this.decision = decision;
-    this.#render();
-    this.style.visibility = '';
+    this.#render(); // also sets visibility: hidden only while a variant template is still being parsed
     const d = this.decision;
     this.dataset.ctflEntryId = d.entryId;
     if (d.experienceId) this.dataset.ctflExperienceId = d.experienceId;
@@ -174,30 +226,39 @@ export class OptimizedEntryElement extends ReactiveElement {
       detail: { ...d, timedOut: this.#timedOut && !d.experienceId }, bubbles: true, composed: true,
     }));
     this.#observeViews();
+    if (this.#visible) this.#startView();
   }
 
   /** Puts the decided content in place. Idempotent: runs again for every parser insertion. */
   #render(): void {
     const d = this.decision;
     if (!d) return;
+    this.#checkTemplates();
     let want: string | null = null; // null: baseline; '': nothing; id: that variant
     let template: HTMLTemplateElement | undefined;
+    let waiting = false;
     if (d.hidden) want = '';
     else if (d.variantIndex > 0 && d.entryId !== d.baselineId) {
       template = this.#template(d.entryId);
-      if (template) want = d.entryId;
-      else if (this.#parsed()) {
+      // A template is complete once the parser has added something after it (or is past us).
+      if (template && (template.nextSibling || this.#parsed())) want = d.entryId;
+      else if (!template && this.#parsed()) {
         warnOnce(this.#sdk, 'E031', `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`);
         // Keep the metadata (experience, variant index) but show the baseline content.
         this.decision = { ...d, entryId: d.baselineId };
         this.dataset.ctflEntryId = d.baselineId;
       } else {
-        // The template may still be on its way from the parser: stay hidden until it arrives.
-        this.style.visibility = 'hidden';
-        return;
+        // The template (or the rest of it) may still be on its way from the parser: show nothing
+        // (the baseline nodes the parser adds meanwhile leave the document too) until it is
+        // complete or the parser moves on.
+        template = undefined;
+        want = '';
+        waiting = true;
       }
     }
-    this.style.visibility = '';
+    if (waiting) this.#watchParser();
+    else this.#awaitTemplate?.();
+    this.style.visibility = waiting ? 'hidden' : '';
     const baselineNodes = [...this.childNodes].filter((n) => !this.#rendered.has(n) && !isVariantTemplate(n));
     if (want === null) {
       if (this.#renderedId !== null) {
@@ -221,18 +282,46 @@ export class OptimizedEntryElement extends ReactiveElement {
     this.#renderedId = want;
   }
 
+  /**
+   * While a variant template may still arrive, render again once the parser is past this element:
+   * it then adds a sibling after it or after an ancestor (or the document finishes loading).
+   */
+  #watchParser(): void {
+    if (this.#awaitTemplate) return;
+    const mo = new MutationObserver(() => { if (this.#parsed()) this.#render(); });
+    const doc = this.ownerDocument;
+    for (let n: Node | null = this.parentNode; n && n !== doc; n = n.parentNode) mo.observe(n, { childList: true });
+    const onLoaded = () => this.#render();
+    doc.addEventListener('DOMContentLoaded', onLoaded);
+    this.#awaitTemplate = () => {
+      mo.disconnect();
+      doc.removeEventListener('DOMContentLoaded', onLoaded);
+      this.#awaitTemplate = undefined;
+    };
+  }
+
+  /** A `<template>` child without data-variant-id is never shown: say so once. */
+  #checkTemplates(): void {
+    for (const n of this.children) {
+      if (n instanceof HTMLTemplateElement && !n.hasAttribute('data-variant-id')) {
+        warnOnce(this.#sdk, 'E035', `<ctfl-optimized-entry entry-id="${this.decision?.baselineId ?? ''}"> ignores a <template> without data-variant-id="…".`);
+        return;
+      }
+    }
+  }
+
   #template(id: string): HTMLTemplateElement | undefined {
     const found: HTMLTemplateElement[] = [];
     for (const n of this.children) {
       if (n instanceof HTMLTemplateElement && n.dataset.variantId === id) found.push(n);
     }
-    if (found.length > 1) warnOnce(this.#sdk, 'E032', `<ctfl-optimized-entry> has ${found.length} templates for variant "${id}"; using the first.`);
+    if (found.length > 1) warnOnce(this.#sdk, 'E032', `<ctfl-optimized-entry> has more than one <template data-variant-id="${id}">; using the first.`);
     return found[0];
   }
 
   /** True once the parser is past this element (so a missing template will not arrive). */
   #parsed(): boolean {
-    if (document.readyState !== 'loading') return true;
+    if (this.ownerDocument.readyState !== 'loading') return true;
     for (let n: Node | null = this; n; n = n.parentNode) if (n.nextSibling) return true;
     return false;
   }
@@ -254,7 +343,8 @@ export class OptimizedEntryElement extends ReactiveElement {
     if (this.noTrackViews || this.#io || typeof IntersectionObserver !== 'function') return;
     this.#io = new IntersectionObserver((entries) => {
       const e = entries[entries.length - 1]!;
-      if (e.isIntersecting && e.intersectionRatio >= VIEW_RATIO) this.#startView();
+      this.#visible = e.isIntersecting && e.intersectionRatio >= VIEW_RATIO;
+      if (this.#visible) this.#startView();
       else this.#endView();
     }, { threshold: [0, VIEW_RATIO] });
     this.#io.observe(this);

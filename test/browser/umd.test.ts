@@ -1,0 +1,134 @@
+// The script-tag bundle as a page author uses it: dist/optimization.umd.js in <script> tags written
+// into a fresh iframe document per test (one bundle instance per page), configured from
+// data-attributes or window.ctflOptimizationConfig, against the real emulator.
+// Build it first: node scripts/build.mjs.
+import { deepEqual, equal, ok } from '../helpers/assert.js';
+import {
+  EMULATOR, nextEvent, openFrame, pageEvents, requestsFor, shownText, sleep, spyConsole, trapErrors, uniqueOrg, unmountAll, waitFor,
+} from '../helpers/elements.js';
+
+const BUNDLE = '/dist/optimization.umd.js';
+const api = `data-experience-url="${EMULATOR}" data-insights-url="${EMULATOR}"`;
+
+/** A fresh page (iframe) written from `html`, with its console and uncaught errors recorded. */
+async function page(html: string) {
+  const f = openFrame();
+  const spy = spyConsole(f.win);
+  const trap = trapErrors(f.win);
+  f.write(`<!doctype html><html><head>${html}</head><body></body></html>`);
+  await f.close();
+  const win = f.win as any;
+  return { win, doc: f.doc, spy, trap };
+}
+
+/** Waits for `count` page events for `org`, then a little longer to see that no more arrive. */
+async function settledPageEvents(org: string, count: number): Promise<any[]> {
+  await waitFor(async () => (await pageEvents(org)).length >= count, 4000, `${count} page event(s) for ${org}`);
+  await sleep(200);
+  return pageEvents(org);
+}
+
+describe('script-tag bundle (dist/optimization.umd.js)', () => {
+  afterEach(unmountAll);
+
+  it('configures window.optimization from data-attributes, sends a page event, and elements show the decision', async () => {
+    const org = uniqueOrg('umd-attrs');
+    const { win, doc, spy, trap } = await page(`
+      <script src="${BUNDLE}" data-client-id="${org}" ${api} data-consent="true" data-allowed-event-types="identify, page,track"></script>`);
+    doc.body.innerHTML = `<ctfl-optimized-entry entry-id="teaserBaseline00000001"><h2>Meet the new dashboard</h2>
+      <template data-variant-id="teaserVariant000000001"><h2>Your data, one click away</h2></template></ctfl-optimized-entry>`;
+    const sdk = win.optimization;
+    ok(sdk instanceof win.ContentfulOptimization, 'window.optimization is the instance');
+    equal(sdk.config.clientId, org);
+    deepEqual([...sdk.config.allowedEventTypes], ['identify', 'page', 'track']);
+    equal(sdk.consentState.events, true);
+    const [pageEvent] = await settledPageEvents(org, 1);
+    equal(pageEvent.context.gdpr.isConsentGiven, true, 'data-consent="true"');
+    // The teaser experiment applies to every visitor: the element shows the emulator's decision.
+    const el = doc.querySelector('ctfl-optimized-entry')!;
+    await waitFor(() => el.getAttribute('data-ctfl-experience-id') === 'expTeaserAbTest0000001', 4000, 'the decision');
+    ok(['Meet the new dashboard', 'Your data, one click away'].includes(shownText(el)), shownText(el));
+    deepEqual([...spy.warns, ...spy.errors], []);
+    deepEqual(trap.errors, []);
+  });
+
+  it('window.ctflOptimizationConfig wins over the data-attributes', async () => {
+    const fromAttrs = uniqueOrg('umd-attr');
+    const fromWindow = uniqueOrg('umd-window');
+    const { win } = await page(`
+      <script>window.ctflOptimizationConfig = { clientId: ${JSON.stringify(fromWindow)}, allowedEventTypes: ['page'] };</script>
+      <script src="${BUNDLE}" data-client-id="${fromAttrs}" ${api} data-allowed-event-types="identify,page"></script>`);
+    equal(win.optimization.config.clientId, fromWindow);
+    deepEqual([...win.optimization.config.allowedEventTypes], ['page']);
+    equal(win.optimization.config.experienceBaseUrl, EMULATOR, 'attributes still fill what the object leaves out');
+    equal((await settledPageEvents(fromWindow, 1)).length, 1);
+    deepEqual(await requestsFor(fromAttrs), []);
+  });
+
+  it('callbacks queued on a window.optimization stub run once when ready; later pushes run at once', async () => {
+    const org = uniqueOrg('umd-queue');
+    const { win, spy } = await page(`
+      <script>
+        window.calls = [];
+        window.optimization = window.optimization || [];
+        optimization.push((o) => calls.push(['queued', o.config.clientId]));
+        optimization.push(() => { throw new Error('a broken callback'); });
+        optimization.push((o) => calls.push(['queued second', o === window.optimization]));
+      </script>
+      <script src="${BUNDLE}" data-client-id="${org}" ${api}></script>
+      <script>optimization.push((o) => calls.push(['after load', o === window.optimization]));</script>`);
+    deepEqual(win.calls, [['queued', org], ['queued second', true], ['after load', true]], 'each once, in order, past a broken one');
+    equal(spy.withCode('E006').length, 1, 'the broken callback is reported');
+    equal(Array.isArray(win.optimization), false);
+  });
+
+  it('data-auto-page="false" sends no page event until the page calls page()', async () => {
+    const org = uniqueOrg('umd-noauto');
+    const { win } = await page(`<script src="${BUNDLE}" data-client-id="${org}" ${api} data-auto-page="false"></script>`);
+    await sleep(300);
+    deepEqual(await requestsFor(org), [], 'nothing sent on load');
+    await win.optimization.page();
+    equal((await settledPageEvents(org, 1)).length, 1);
+  });
+
+  it('including the script twice is harmless: one instance, one page event, warning E005', async () => {
+    const org = uniqueOrg('umd-twice');
+    const { win, spy, trap } = await page(`
+      <script src="${BUNDLE}" data-client-id="${org}" ${api}></script>
+      <script>window.first = window.optimization;</script>
+      <script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
+    ok(win.first, 'the first copy made the instance');
+    equal(win.optimization, win.first, 'the second copy made no other');
+    equal((await settledPageEvents(org, 1)).length, 1, 'one page event');
+    equal(spy.withCode('E005').length, 1);
+    equal(spy.warns.length + spy.errors.length, 1, 'nothing else logged');
+    deepEqual(trap.errors, [], 'no "already defined" custom element error');
+  });
+
+  it('without data-client-id: error E004, elements show their baseline, and init() still works', async () => {
+    const { win, doc, spy, trap } = await page(`<script src="${BUNDLE}" ${api}></script>`);
+    equal(spy.withCode('E004').length, 1);
+    ok(spy.errors[0]!.includes('data-client-id'), 'the message says what to add');
+    equal(win.optimization, undefined);
+    doc.body.innerHTML = `<ctfl-optimized-entry entry-id="entry-b" timeout="200"><p>Baseline</p>
+      <template data-variant-id="entry-v"><p>Variant</p></template></ctfl-optimized-entry>`;
+    const el = doc.querySelector('ctfl-optimized-entry')!;
+    const { detail } = await nextEvent<CustomEvent>(el, 'ctfl-entry-resolved');
+    equal(detail.timedOut, true);
+    equal(shownText(el), 'Baseline');
+    equal(spy.withCode('E034').length, 1, 'one warning: no runtime on the page');
+    const org = uniqueOrg('umd-init');
+    const sdk = win.ContentfulOptimization.init({ clientId: org, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR } });
+    equal(win.optimization, sdk);
+    equal((await settledPageEvents(org, 1)).length, 1);
+    deepEqual(trap.errors, []);
+  });
+
+  it('window.ctflOptimizationConfig without a clientId (and no data-client-id) also reports E004', async () => {
+    const { win, spy } = await page(`
+      <script>window.ctflOptimizationConfig = { api: { experienceBaseUrl: ${JSON.stringify(EMULATOR)} } };</script>
+      <script src="${BUNDLE}"></script>`);
+    equal(spy.withCode('E004').length, 1);
+    equal(win.optimization, undefined);
+  });
+});

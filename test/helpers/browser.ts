@@ -1,0 +1,239 @@
+// Shared helpers for browser tests: the real emulator started by web-test-runner.config.mjs, a
+// fresh organization id per test (isolation without restarts), and clean browser storage.
+import { clear as idbClear, createStore, get as idbGet, set as idbSet } from 'idb-keyval';
+import { ContentfulOptimization, type RuntimeDependencies } from '../../src/browser/optimization.js';
+import type { OptimizationConfig } from '../../src/browser/config.js';
+import type { Profile } from '../../src/core/wire.js';
+
+declare global { interface Window { __EMULATOR_URL__: string } }
+
+export const EMULATOR = window.__EMULATOR_URL__;
+
+let n = 0;
+export const uniqueOrg = (label = 'org') => `${label}-${Date.now().toString(36)}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+/** Removes every cookie this page can see, localStorage and the state-entry IndexedDB store. */
+export async function clearBrowserState(): Promise<void> {
+  localStorage.clear();
+  sessionStorage.clear();
+  for (const part of document.cookie.split(';')) {
+    const name = part.split('=')[0]?.trim();
+    if (name) document.cookie = `${name}=; Path=/; Max-Age=0`;
+  }
+  try { await idbClear(stateEntryStore()); } catch { /* none yet */ }
+  document.getElementById('ctfl-optimization-data')?.remove();
+}
+
+const live: ContentfulOptimization[] = [];
+
+/** A runtime pointed at the emulator, with a fresh organization unless `clientId` is given. */
+export function createRuntime(config: Partial<OptimizationConfig> = {}, deps?: RuntimeDependencies): ContentfulOptimization {
+  const sdk = new ContentfulOptimization({
+    clientId: uniqueOrg(),
+    ...config,
+    api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR, ...config.api },
+  }, deps);
+  live.push(sdk);
+  return sdk;
+}
+
+/** Destroys every runtime created by createRuntime (call in afterEach). */
+export function destroyRuntimes(): void {
+  for (const sdk of live.splice(0)) sdk.destroy();
+}
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType?: string;
+  receivedAt: string;
+  status: number;
+  body: any;
+}
+
+/** Every API request the emulator received for this organization. */
+export async function requestsFor(org: string): Promise<ReceivedRequest[]> {
+  const res = await fetch(`${EMULATOR}/_emulator/requests?organization=${encodeURIComponent(org)}`);
+  return (await res.json()).requests;
+}
+
+/** All Experience events the emulator received for this organization, in order. */
+export async function experienceEventsFor(org: string): Promise<any[]> {
+  const reqs = await requestsFor(org);
+  return reqs.filter((r) => r.path.startsWith('/v2/') && r.method === 'POST').flatMap((r) => r.body?.events ?? []);
+}
+
+/** Insights events stored by the emulator for this organization. */
+export async function insightsEventsFor(org: string): Promise<any[]> {
+  const res = await fetch(`${EMULATOR}/_emulator/events?organization=${encodeURIComponent(org)}`);
+  return (await res.json()).events;
+}
+
+export async function profilesFor(org: string): Promise<any[]> {
+  const res = await fetch(`${EMULATOR}/_emulator/profiles?organization=${encodeURIComponent(org)}`);
+  return (await res.json()).profiles;
+}
+
+/** Makes the emulator answer the next `count` matching requests with a fault (a real HTTP answer). */
+export async function injectFault(fault: { organization?: string; api?: 'experience' | 'insights'; count?: number; status: number; body?: string; headers?: Record<string, string>; delayMs?: number }): Promise<void> {
+  const res = await fetch(`${EMULATOR}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ count: 1, ...fault }) });
+  if (!res.ok) throw new Error(`fault injection failed: ${res.status}`);
+}
+
+/** A server-set cookie on this page's origin (HttpOnly or another path are only possible from a server). */
+export async function serverSetCookie(name: string, value: string, opts: { httpOnly?: boolean; path?: string; maxAge?: number } = {}): Promise<void> {
+  const q = new URLSearchParams({
+    name, value,
+    ...(opts.httpOnly ? { httponly: '1' } : {}),
+    ...(opts.path ? { path: opts.path } : {}),
+    ...(opts.maxAge !== undefined ? { maxage: String(opts.maxAge) } : {}),
+  });
+  await fetch(`/__test/set-cookie?${q}`);
+}
+
+/** Expires a server-set cookie (HttpOnly or on another path: page script can neither see nor remove it). */
+export const serverRemoveCookie = (name: string, opts: { httpOnly?: boolean; path?: string } = {}) =>
+  serverSetCookie(name, '', { ...opts, maxAge: 0 });
+
+export const readCookieValue = (name: string) =>
+  document.cookie.split(';').map((p) => p.trim()).find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
+
+/** Polls until `fn` returns a truthy value (or throws after `timeout` ms). */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeout = 4000, what = 'condition'): Promise<Truthy<T>> {
+  const end = Date.now() + timeout;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v as Truthy<T>;
+    } catch (error) { last = error; }
+    await sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** POST requests to the Experience API (`/v2/…/profiles[/{id}]`) the emulator received, in order. */
+export async function experienceRequestsFor(org: string): Promise<ReceivedRequest[]> {
+  return (await requestsFor(org)).filter((r) => r.path.startsWith('/v2/') && r.method === 'POST');
+}
+
+/** Requests to the Insights API (`/v1/…/events`) the emulator received, in order. */
+export async function insightsRequestsFor(org: string): Promise<ReceivedRequest[]> {
+  return (await requestsFor(org)).filter((r) => r.path.startsWith('/v1/'));
+}
+
+/** The profile id named in an Experience request path, or undefined for `POST …/profiles` (create). */
+export const profileIdInPath = (r: Pick<ReceivedRequest, 'path'>) => /\/profiles\/([^/]+)$/.exec(r.path)?.[1];
+
+/** Cookie details the way Chromium stores them (path, sameSite, expires, secure) via the Cookie Store API. */
+export interface CookieInfo { name: string; value: string; path: string | null; domain: string | null; sameSite: string; secure: boolean; expires: number | null }
+export async function cookieInfo(name: string): Promise<CookieInfo | undefined> {
+  const store = (window as unknown as { cookieStore: { get(name: string): Promise<CookieInfo | null> } }).cookieStore;
+  return (await store.get(name)) ?? undefined;
+}
+
+/** The durable client-state entries a runtime keeps in IndexedDB for this organization. */
+export const stateEntryStore = () => createStore('ctfl-optimization', 'state-entries');
+export const stateEntryPrefix = (org: string) => `kndctr_${org}_`;
+export const readIdbStateEntries = (org: string) => idbGet<any[]>(`${stateEntryPrefix(org)}entries`, stateEntryStore());
+export const writeIdbStateEntries = (org: string, entries: unknown[]) => idbSet(`${stateEntryPrefix(org)}entries`, entries, stateEntryStore());
+
+/** A complete, valid Experience API profile (for defaults, storage and handoff fixtures). */
+export function makeProfile(id: string, traits: Record<string, unknown> = {}): Profile {
+  return {
+    id, stableId: id, random: 0.5, audiences: [], traits: traits as Profile['traits'], location: {},
+    session: {
+      id: `session-${id}`, isReturningVisitor: false, count: 1,
+      landingPage: { path: '/', query: {}, referrer: '', search: '', url: 'http://localhost/' },
+      activeSessionLength: 0, averageSessionLength: 0,
+    },
+  };
+}
+
+/** The `/profiles` response envelope the emulator would send, for a fault body that must look real. */
+export function responseBody(profileId: string, extra: { handle?: unknown[]; experiences?: unknown[]; changes?: unknown[] } = {}): string {
+  return JSON.stringify({
+    data: { profile: makeProfile(profileId), experiences: extra.experiences ?? [], changes: extra.changes ?? [] },
+    message: 'ok', error: null, ...(extra.handle ? { handle: extra.handle } : {}),
+  });
+}
+
+/** Collects errors and unhandled rejections that reach the page; `stop()` returns them. */
+export function watchPageErrors(): { stop(): unknown[] } {
+  const seen: unknown[] = [];
+  const onError = (e: ErrorEvent) => seen.push(e.error ?? e.message);
+  const onRejection = (e: PromiseRejectionEvent) => seen.push(e.reason);
+  window.addEventListener('error', onError);
+  window.addEventListener('unhandledrejection', onRejection);
+  return {
+    stop() {
+      window.removeEventListener('error', onError);
+      window.removeEventListener('unhandledrejection', onRejection);
+      return seen;
+    },
+  };
+}
+
+/**
+ * Headless Chromium cannot take the network away from a page, and `navigator.onLine` stays true:
+ * the runtime learns about connectivity from the window's 'offline'/'online' events, so tests
+ * dispatch those (a fake of the browser's signal, not of the network).
+ */
+export const goOffline = () => window.dispatchEvent(new Event('offline'));
+export const goOnline = () => window.dispatchEvent(new Event('online'));
+
+/**
+ * Page script cannot hide its own page in headless Chromium, so the document's visibilityState is
+ * overridden for the duration of `fn` and a real 'visibilitychange' event is dispatched (a fake of
+ * the tab switch only; the beacon it triggers is real).
+ */
+export async function whileHidden<T>(fn: () => T | Promise<T>): Promise<T> {
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  try {
+    document.dispatchEvent(new Event('visibilitychange'));
+    return await fn();
+  } finally {
+    delete (document as unknown as { visibilityState?: unknown }).visibilityState;
+  }
+}
+
+/**
+ * A Storage whose writes fail like a full quota (QuotaExceededError). A real full localStorage means
+ * writing megabytes before every test and is not reliably reproducible, so this one is a fake;
+ * reads work and come from memory.
+ */
+export function fullStorage(initial: Record<string, string> = {}): Storage & { writes: number } {
+  const data = new Map(Object.entries(initial));
+  const s = {
+    writes: 0,
+    get length() { return data.size; },
+    key: (i: number) => [...data.keys()][i] ?? null,
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (_k: string, _v: string) => { s.writes++; throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); },
+    removeItem: (k: string) => { data.delete(k); },
+    clear: () => data.clear(),
+  };
+  return s as Storage & { writes: number };
+}
+
+/** A handoff element as a server would render it. */
+export function addHandoff(text: string, attrs: { type?: string; tag?: string } = {}): HTMLElement {
+  const el = document.createElement(attrs.tag ?? 'script');
+  el.id = 'ctfl-optimization-data';
+  if ((attrs.tag ?? 'script') === 'script') (el as HTMLScriptElement).type = attrs.type ?? 'application/json';
+  el.textContent = text;
+  document.body.appendChild(el);
+  return el;
+}
+
+/** The ids the emulator's demo space (demo/space.json) is built from. */
+export const SPACE = {
+  heroBaseline: 'heroBaseline0000000001', heroVariant: 'heroVariant00000000001', heroExperience: 'expHeroPricing00000001',
+  teaserBaseline: 'teaserBaseline00000001', teaserVariant: 'teaserVariant000000001', teaserExperience: 'expTeaserAbTest0000001',
+  promoBaseline: 'promoBanner00000000001', promoExperience: 'expPromoHidden00000001',
+} as const;
