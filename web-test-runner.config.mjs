@@ -33,6 +33,11 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: chromiumPath() ?? undefined, headless: true, args: chromiumArgs },
+      // Two test files run at once (concurrency 2) and cookies, localStorage and IndexedDB belong to
+      // the origin: in one shared browser context a file's clearBrowserState() would wipe the other
+      // file's profile mid-test. Each page gets its own context (the launcher reuses pages between
+      // files, which run one after the other and clear storage in beforeEach).
+      createPage: async ({ browser }) => (await browser.createBrowserContext()).newPage(),
     }),
   ],
   testFramework: { config: { timeout: 10_000 } },

@@ -33,7 +33,9 @@ import { readHandoff } from './handoff.js';
 import { provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
-import { CONTINUITY_KEYS, createKeyValueStore, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore } from './storage.js';
+import {
+  CONTINUITY_KEYS, createKeyValueStore, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
+} from './storage.js';
 
 export type RequestState =
   | { readonly status: 'idle' }
@@ -137,7 +139,8 @@ export class ContentfulOptimization {
     const d = this.config.defaults;
     const stored = this.#readStoredConsent();
     const consent = d.consent ?? stored.consent;
-    const persistenceConsent = d.persistenceConsent ?? d.consent ?? stored.persistence ?? stored.consent;
+    // Stored event consent alone (consent({events: true})) says nothing about persistence.
+    const persistenceConsent = d.persistenceConsent ?? d.consent ?? stored.persistence;
 
     // 2. Merge explicit defaults; the server handoff element is this page's explicit data.
     const handoff = this.config.handoff
@@ -156,6 +159,7 @@ export class ContentfulOptimization {
       changes ??= this.#readJson(STORAGE_KEYS.changes, Changes);
     } else if (persistenceConsent === false) {
       this.#clearDurableContinuity();
+      void this.#stateEntries.clearDurable();
     }
 
     // 4. Initialize state with the merged values, as one snapshot.
@@ -222,7 +226,11 @@ export class ContentfulOptimization {
     if (!this.#gate('trackView')) return { accepted: false };
     const sticky = payload.sticky ?? (!!payload.experienceId && this.#store.value.selectedOptimizations?.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
     let result: EventResult = { accepted: true };
-    if (sticky) result = await this.#enqueueExperience(buildViewEvent(this.#base(), payload));
+    if (sticky) {
+      result = await this.#enqueueExperience(buildViewEvent(this.#base(), payload));
+      // Purged while the Experience request was out (consent(false), reset()): the view is gone.
+      if (!result.accepted) return result;
+    }
     this.#insights(buildViewEvent(this.#base(), payload));
     return result;
   }
@@ -286,19 +294,23 @@ export class ContentfulOptimization {
       this.#clearDurableContinuity();
       void this.#stateEntries.clearDurable();
     }
-    this.#store.set(patch);
-    if (c.persistence === true && before.persistenceConsent !== true) {
-      // Granted later: load what is durable, run the cookie adoption check, then write current state.
+    const grantedLater = c.persistence === true && before.persistenceConsent !== true;
+    if (grantedLater) {
+      // Granted later: load the durable anonymous id and run the cookie adoption check before the
+      // state is mirrored, or the session's profile id would overwrite a server-set cookie first.
       this.#anonymousId = this.#kv.getValid(STORAGE_KEYS.anonymousId, ProfileId, this.#invalid, false) ?? this.#anonymousId;
       this.#adoptCookie();
+    }
+    this.#store.set(patch);
+    if (grantedLater) {
       this.#persistAll(this.#store.value);
       void this.#stateEntries.enablePersistence().then(() => this.#stateEntries.load());
     }
   }
 
   /**
-   * Ends this visitor's continuity: clears profile, selected optimizations, changes, the anonymous
-   * id, queued events, durable storage and the cookie. Keeps consent.
+   * Ends this visitor's continuity: clears profile, selected optimizations, changes, the event
+   * streams, the anonymous id, queued events, durable storage and the cookie. Keeps consent.
    */
   reset(): void {
     this.#generation++;
@@ -306,7 +318,10 @@ export class ContentfulOptimization {
     this.#anonymousId = undefined;
     this.#clearDurableContinuity();
     void this.#stateEntries.clear();
-    this.#store.set({ profile: undefined, selectedOptimizations: undefined, changes: undefined, requestState: { status: 'idle' } });
+    this.#store.set({
+      profile: undefined, selectedOptimizations: undefined, changes: undefined, requestState: { status: 'idle' },
+      events: Object.freeze([]), blockedEvents: Object.freeze([]),
+    });
   }
 
   /** Sends what is queued now (Insights and any Experience events waiting for a retry). */
@@ -317,6 +332,9 @@ export class ContentfulOptimization {
   /** Flushes the queues and releases listeners and timers. Persisted user state stays. */
   destroy(): void {
     if (this.#destroyed) return;
+    // Queued Experience events go out too: the loop drains what is queued even once destroyed
+    // (the gate lets nothing new in and no retry is scheduled after this point).
+    void this.#flushExperience();
     void this.#flushInsights(true);
     this.#destroyed = true;
     for (const off of this.#teardown.splice(0)) off();
@@ -403,7 +421,7 @@ export class ContentfulOptimization {
     this.#sending = true;
     try {
       await this.ready;
-      while (this.#experienceQueue.length && !this.#destroyed) {
+      while (this.#experienceQueue.length) {
         if (!this.#store.value.online) {
           this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
           this.#settleWaiting();
@@ -420,7 +438,11 @@ export class ContentfulOptimization {
           stateEntries: this.#stateEntries.list(),
           preflight: this.config.preflight,
         });
-        if (generation !== this.#generation) continue; // purged meanwhile: its callers were answered
+        if (generation !== this.#generation) {
+          // Purged meanwhile: its callers were answered and its answer belongs to a previous identity.
+          if (this.#store.value.requestState.status === 'pending') this.#store.set({ requestState: { status: 'idle' } });
+          continue;
+        }
         if (res.ok || !res.retryable) {
           this.#experienceQueue.splice(0, batch.length);
           const result = this.#apply(res);
@@ -570,15 +592,21 @@ export class ContentfulOptimization {
       return undefined;
     };
     let consent = read(STORAGE_KEYS.consent);
+    let persistence = read(STORAGE_KEYS.persistenceConsent);
     const legacy = this.#kv.get(LEGACY_STORAGE_KEYS.consent);
     if (legacy !== null) {
+      // The legacy SDK had one consent for everything: accepted maps to both, like consent(true).
       if (consent === undefined && legacy === 'accepted') {
         consent = true;
         this.#kv.set(STORAGE_KEYS.consent, 'accepted');
+        if (persistence === undefined) {
+          persistence = true;
+          this.#kv.set(STORAGE_KEYS.persistenceConsent, 'accepted');
+        }
       }
       this.#kv.remove(LEGACY_STORAGE_KEYS.consent);
     }
-    return { consent, persistence: read(STORAGE_KEYS.persistenceConsent) };
+    return { consent, persistence };
   }
 
   /** Legacy Ninetailed keys: valid values move to the current keys; all are removed. */
@@ -637,17 +665,23 @@ export class ContentfulOptimization {
 
   #clearDurableContinuity(removeIdCookie = true): void {
     for (const key of CONTINUITY_KEYS) this.#kv.remove(key);
+    // Legacy copies too: a later load with persistence consent would otherwise migrate them back.
+    for (const key of LEGACY_CONTINUITY_KEYS) this.#kv.remove(key);
     if (removeIdCookie) {
       removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
+      removeCookie(LEGACY_ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
       this.#anonymousId = undefined;
     }
   }
 
   #lastPersisted: Partial<OptimizationState> = {};
 
-  /** Mirrors continuity state to localStorage and the cookie when persistence consent is true. */
+  /**
+   * Mirrors continuity state to localStorage and the cookie when persistence consent is true.
+   * Never in preflight mode: the API did not store that profile, so its id is no continuity handle.
+   */
   #persist(s: OptimizationState): void {
-    if (s.persistenceConsent !== true) { this.#lastPersisted = {}; return; }
+    if (s.persistenceConsent !== true || this.config.preflight) { this.#lastPersisted = {}; return; }
     const last = this.#lastPersisted;
     if (s.profile !== last.profile) {
       if (s.profile) {

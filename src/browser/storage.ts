@@ -28,6 +28,11 @@ export const CONTINUITY_KEYS = [
   STORAGE_KEYS.anonymousId, STORAGE_KEYS.profile, STORAGE_KEYS.selectedOptimizations, STORAGE_KEYS.changes,
 ] as const;
 
+/** Legacy profile-continuity keys: migrated with persistence consent, removed when it is false. */
+export const LEGACY_CONTINUITY_KEYS = [
+  LEGACY_STORAGE_KEYS.anonymousId, LEGACY_STORAGE_KEYS.profile, LEGACY_STORAGE_KEYS.experiences, LEGACY_STORAGE_KEYS.changes,
+] as const;
+
 /** localStorage can throw on access (disabled cookies, sandboxed iframes): resolve it once, safely. */
 export function defaultStorage(): Storage | undefined {
   try {

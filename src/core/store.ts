@@ -26,7 +26,9 @@ export function deepFreeze<T>(value: T): T {
 }
 
 export function createStore<S extends object>(initial: S, onError: (error: unknown) => void = () => {}): Store<S> {
-  let state: Readonly<S> = Object.freeze({ ...initial });
+  // Deeply frozen: a subscriber that mutates a nested value (say requestState) would otherwise
+  // change what every other subscriber sees. Already-frozen values (API responses) are skipped.
+  let state: Readonly<S> = deepFreeze({ ...initial });
   const listeners = new Set<(s: Readonly<S>) => void>();
   const call = <T>(fn: (v: T) => void, v: T) => {
     // A throwing subscriber must neither break the SDK nor starve the other subscribers.
@@ -38,7 +40,7 @@ export function createStore<S extends object>(initial: S, onError: (error: unkno
       let changed = false;
       for (const k in patch) if (!Object.is(patch[k], state[k])) { changed = true; break; }
       if (!changed) return;
-      state = Object.freeze({ ...state, ...patch });
+      state = deepFreeze({ ...state, ...patch });
       const snapshot = state;
       for (const fn of [...listeners]) call(fn, snapshot);
     },

@@ -1,0 +1,223 @@
+// client-state-protocol.txt: `state:store` handles in Experience responses are kept client-side,
+// respecting maxAge, and every un-expired entry goes back in `meta.state.entries`. Durable entries
+// follow persistence consent (IndexedDB, or first-party cookies in cookie mode).
+import { deepEqual, equal, ok } from '../helpers/assert.js';
+import {
+  clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readIdbStateEntries,
+  responseBody, sleep, stateEntryPrefix, uniqueOrg, waitFor, writeIdbStateEntries,
+} from '../helpers/browser.js';
+
+const keysSent = (req: { body: any } | undefined) => ((req?.body?.meta?.state?.entries ?? []) as Array<{ key: string }>).map((e) => e.key).sort();
+const handle = (payload: unknown[]) => [{ type: 'state:store', payload }];
+
+describe('client-state protocol (client-state-protocol.txt)', () => {
+  beforeEach(clearBrowserState);
+  afterEach(destroyRuntimes);
+
+  it('state:store entries from a response are stored and included in meta.state.entries of the next request', async () => {
+    const sdk = createRuntime();
+    const org = sdk.config.clientId;
+    await sdk.page();
+    await sdk.identify('u-1');
+    const [first, second] = await experienceRequestsFor(org);
+    equal(first!.body.meta, undefined, 'nothing to send before the first response');
+    deepEqual(keysSent(second), [`kndctr_${org}_consent_check`, `kndctr_${org}_session`]);
+    const session = second!.body.meta.state.entries.find((e: { key: string }) => e.key.endsWith('_session'));
+    equal(session.value, sdk.state.profile!.session.id, 'the value is passed back untouched');
+  });
+
+  it('entries without maxAge are stored only for the current page session', async () => {
+    const org = uniqueOrg('state');
+    const first = createRuntime({ clientId: org, defaults: { consent: true } });
+    await first.page();
+    await waitFor(() => readIdbStateEntries(org), 2000, 'durable entries');
+    const stored = (await readIdbStateEntries(org))!.map((e) => e.key);
+    deepEqual(stored, [`kndctr_${org}_session`], 'consent_check (no maxAge) is not durable');
+    first.destroy();
+    const next = createRuntime({ clientId: org, defaults: { consent: true } });
+    await next.page();
+    const reqs = await experienceRequestsFor(org);
+    deepEqual(keysSent(reqs[1]), [`kndctr_${org}_session`], 'the next page load only has the durable entry');
+  });
+
+  it('durable entries (maxAge) go to IndexedDB with their expiry when persistence consent is true', async () => {
+    const sdk = createRuntime({ defaults: { consent: true } });
+    const before = Date.now();
+    await sdk.page();
+    const stored = await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'IndexedDB entries');
+    equal(stored.length, 1);
+    equal(stored[0].value, sdk.state.profile!.session.id);
+    ok(Math.abs(stored[0].expiresAt - (before + 1800_000)) < 10_000, 'expiresAt = now + maxAge');
+  });
+
+  it('durable entries are not written to IndexedDB without persistence consent', async () => {
+    const sdk = createRuntime({ defaults: { consent: true, persistenceConsent: false } });
+    await sdk.page();
+    await sdk.page();
+    await sleep(50);
+    equal(await readIdbStateEntries(sdk.config.clientId), undefined);
+    deepEqual(keysSent((await experienceRequestsFor(sdk.config.clientId))[1]).length, 2, 'but kept in memory for this page');
+  });
+
+  it('durable entries are loaded by a new runtime (the next page load) and sent with its first request', async () => {
+    const org = uniqueOrg('state');
+    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'opaque==', expiresAt: Date.now() + 60_000 }]);
+    const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
+    await sdk.ready;
+    await sdk.page();
+    const [req] = await experienceRequestsFor(org);
+    deepEqual(req!.body.meta.state.entries, [{ key: `${stateEntryPrefix(org)}identity`, value: 'opaque==' }]);
+  });
+
+  it('expired durable entries are filtered out and never sent', async () => {
+    const org = uniqueOrg('state');
+    await writeIdbStateEntries(org, [
+      { key: `${stateEntryPrefix(org)}old`, value: 'stale', expiresAt: Date.now() - 1000 },
+      { key: `${stateEntryPrefix(org)}fresh`, value: 'ok', expiresAt: Date.now() + 60_000 },
+      { key: `${stateEntryPrefix(org)}broken`, value: 42, expiresAt: Date.now() + 60_000 },
+    ]);
+    const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
+    await sdk.page();
+    deepEqual(keysSent((await experienceRequestsFor(org))[0]), [`${stateEntryPrefix(org)}fresh`]);
+  });
+
+  it('an entry expires in memory after maxAge seconds', async () => {
+    const sdk = createRuntime();
+    const org = sdk.config.clientId;
+    await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody('short-lived', {
+      handle: handle([{ key: `kndctr_${org}_brief`, value: '1', maxAge: 1 }, { key: `kndctr_${org}_long`, value: '2', maxAge: 600 }]),
+    }) });
+    await sdk.page();
+    await sdk.page();
+    await sleep(1100);
+    await sdk.page();
+    const reqs = await experienceRequestsFor(org);
+    ok(keysSent(reqs[1]).includes(`kndctr_${org}_brief`), 'sent while fresh');
+    ok(!keysSent(reqs[2]).includes(`kndctr_${org}_brief`), 'dropped once expired');
+    ok(keysSent(reqs[2]).includes(`kndctr_${org}_long`));
+  });
+
+  it('an entry with maxAge 0 is removed', async () => {
+    const sdk = createRuntime({ defaults: { consent: true } });
+    const org = sdk.config.clientId;
+    await sdk.page();
+    await waitFor(() => readIdbStateEntries(org), 2000);
+    await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody(sdk.state.profile!.id, {
+      handle: handle([{ key: `kndctr_${org}_session`, maxAge: 0 }]),
+    }) });
+    await sdk.page();
+    await waitFor(async () => (await readIdbStateEntries(org)) === undefined, 2000, 'durable copy removed');
+    await sdk.page();
+    ok(!keysSent((await experienceRequestsFor(org))[2]).includes(`kndctr_${org}_session`));
+  });
+
+  it('a malformed state:store handle is ignored; the response itself is still used', async () => {
+    const sdk = createRuntime();
+    const org = sdk.config.clientId;
+    await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody('handled', {
+      handle: [{ type: 'state:store', payload: [{ key: `kndctr_${org}_bad`, value: 42, maxAge: 'forever' }] }, { type: 'other:thing', payload: 1 }],
+    }) });
+    const { data } = await sdk.page();
+    equal(data?.profile.id, 'handled');
+    await sdk.page();
+    equal((await experienceRequestsFor(org))[1]!.body.meta, undefined);
+  });
+
+  it('entries of another organization (another SDK instance on the page) are ignored', async () => {
+    const sdk = createRuntime();
+    const org = sdk.config.clientId;
+    await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody('multi-tag', {
+      handle: handle([{ key: 'kndctr_someone-else_identity', value: 'x', maxAge: 600 }, { key: `kndctr_${org}_mine`, value: 'y' }]),
+    }) });
+    await sdk.page();
+    await sdk.page();
+    deepEqual(keysSent((await experienceRequestsFor(org))[1]), [`kndctr_${org}_mine`]);
+  });
+
+  it('cookie mode (stateEntries: { cookies: true, domain: location.hostname }) stores durable entries as first-party cookies', async () => {
+    const org = uniqueOrg('state');
+    const config = { clientId: org, defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } };
+    const sdk = createRuntime(config);
+    await sdk.page();
+    const cookie = await cookieInfo(`kndctr_${org}_session`);
+    equal(cookie?.value, sdk.state.profile!.session.id);
+    equal(cookie?.path, '/');
+    equal(cookie?.sameSite, 'lax', 'attrs.SameSite from the response');
+    ok(Math.abs(cookie!.expires! - (Date.now() + 1800_000)) < 60_000, 'Max-Age from maxAge');
+    equal(await cookieInfo(`kndctr_${org}_consent_check`), undefined, 'session-only entries are not cookies');
+    equal(await readIdbStateEntries(org), undefined, 'not in IndexedDB');
+    sdk.destroy();
+    const next = createRuntime(config);
+    await next.page();
+    deepEqual(keysSent((await experienceRequestsFor(org))[1]), [`kndctr_${org}_session`], 'read back from the cookie');
+  });
+
+  it('cookie mode: an entry with SameSite=None is written with Secure', async () => {
+    // http://localhost is a secure context, so Chromium keeps Secure cookies here and the Cookie
+    // Store API shows both attributes for real.
+    const sdk = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } });
+    const org = sdk.config.clientId;
+    await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody('cross-site', {
+      handle: handle([{ key: `kndctr_${org}_identity`, value: 'abc', maxAge: 600, attrs: { SameSite: 'None' } }]),
+    }) });
+    await sdk.page();
+    const cookie = await cookieInfo(`kndctr_${org}_identity`);
+    equal(cookie?.sameSite, 'none');
+    equal(cookie?.secure, true);
+  });
+
+  it('cookie mode is not used when the page is not on the configured domain (IndexedDB instead)', async () => {
+    const sdk = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: 'example.com' } });
+    await sdk.page();
+    equal(await cookieInfo(`kndctr_${sdk.config.clientId}_session`), undefined);
+    await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'IndexedDB instead');
+  });
+
+  it('consent({ persistence: false }) removes durable entries (IndexedDB and cookies) and keeps the in-memory session', async () => {
+    const idb = createRuntime({ defaults: { consent: true } });
+    await idb.page();
+    await waitFor(() => readIdbStateEntries(idb.config.clientId), 2000);
+    idb.consent({ persistence: false });
+    await waitFor(async () => (await readIdbStateEntries(idb.config.clientId)) === undefined, 2000, 'IndexedDB entries removed');
+    await idb.page();
+    equal(keysSent((await experienceRequestsFor(idb.config.clientId))[1]).length, 2, 'this page session keeps its entries');
+    await sleep(50);
+    equal(await readIdbStateEntries(idb.config.clientId), undefined, 'and does not write them again');
+
+    const cookies = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } });
+    await cookies.page();
+    ok(await cookieInfo(`kndctr_${cookies.config.clientId}_session`));
+    cookies.consent({ persistence: false });
+    equal(await cookieInfo(`kndctr_${cookies.config.clientId}_session`), undefined);
+  });
+
+  it('persistence consent that resolves to false at startup removes durable entries of a previous visit', async () => {
+    const org = uniqueOrg('state');
+    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'old', expiresAt: Date.now() + 60_000 }]);
+    document.cookie = `${stateEntryPrefix(org)}identity=old; Path=/; Max-Age=600`;
+    const sdk = createRuntime({ clientId: org, defaults: { consent: true, persistenceConsent: false } });
+    await waitFor(async () => (await readIdbStateEntries(org)) === undefined, 2000, 'IndexedDB entries removed');
+    equal(await cookieInfo(`${stateEntryPrefix(org)}identity`), undefined, 'cookie entries removed');
+    await sdk.page();
+    equal((await experienceRequestsFor(org))[0]!.body.meta, undefined, 'and not sent');
+  });
+
+  it('persistence consent granted later writes the entries held in memory', async () => {
+    const sdk = createRuntime();
+    await sdk.page();
+    equal(await readIdbStateEntries(sdk.config.clientId), undefined);
+    sdk.consent(true);
+    const stored = await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'entries written on consent');
+    deepEqual(stored.map((e: { key: string }) => e.key), [`kndctr_${sdk.config.clientId}_session`]);
+  });
+
+  it('reset() forgets every entry', async () => {
+    const sdk = createRuntime({ defaults: { consent: true } });
+    await sdk.page();
+    await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000);
+    sdk.reset();
+    await waitFor(async () => (await readIdbStateEntries(sdk.config.clientId)) === undefined, 2000, 'durable copies removed');
+    await sdk.page();
+    equal((await experienceRequestsFor(sdk.config.clientId))[1]!.body.meta, undefined, 'nothing sent after reset');
+  });
+});
