@@ -29,17 +29,23 @@ export class MergeTagElement extends ReactiveElement {
 
   #off: Unsubscribe | undefined;
   #value: string | undefined;
+  #mo: MutationObserver | undefined;
 
   protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.#off = onRuntime((sdk) => sdk.states.profile.subscribe(() => this.requestUpdate()));
+    // Text the parser adds after the first update (a server-rendered value or fallback inside the
+    // tag) must not be appended to ours: put our value back.
+    this.#mo = new MutationObserver(() => { if (this.#value !== undefined && this.textContent !== this.#value) this.textContent = this.#value; });
+    this.#mo.observe(this, { childList: true, characterData: true, subtree: true });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#off?.();
+    this.#mo?.disconnect();
   }
 
   protected override update(changed: Map<PropertyKey, unknown>): void {
@@ -48,7 +54,7 @@ export class MergeTagElement extends ReactiveElement {
     const path = typeof f?.nt_mergetag_id === 'string' ? f.nt_mergetag_id : this.path;
     const fallback = typeof f?.nt_fallback === 'string' ? f.nt_fallback : this.fallback;
     const value = (path ? currentRuntime()?.getMergeTagValue(path, fallback) : undefined) ?? fallback ?? '';
-    if (value === this.#value) return;
+    if (value === this.#value && this.textContent === value) return;
     this.#value = value;
     // textContent: a trait holding markup shows as text and never becomes elements.
     this.textContent = value;

@@ -94,6 +94,11 @@ export class OptimizedEntryElement extends ReactiveElement {
   #viewed = false;
   #hover: Dwell | undefined;
   #cleanup: Array<() => void> = [];
+  /**
+   * The entry id a server already rendered into this element (`data-ctfl-prerendered`), until the
+   * first decision is shown: that markup is the variant, not the baseline.
+   */
+  #prerendered: string | undefined;
   /** Set while a variant's template has not been parsed yet: watches for the parser moving on. */
   #awaitTemplate: (() => void) | undefined;
 
@@ -102,6 +107,10 @@ export class OptimizedEntryElement extends ReactiveElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    if (this.hasAttribute('data-ctfl-prerendered')) {
+      this.#prerendered = this.dataset.ctflEntryId ?? '';
+      this.removeAttribute('data-ctfl-prerendered');
+    }
     this.#mo = new MutationObserver(() => this.#render());
     this.#mo.observe(this, { childList: true });
     this.#offRuntime = onRuntime((sdk) => {
@@ -259,12 +268,17 @@ export class OptimizedEntryElement extends ReactiveElement {
     if (waiting) this.#watchParser();
     else this.#awaitTemplate?.();
     this.style.visibility = waiting ? 'hidden' : '';
+    if (this.#prerendered !== undefined && this.#adoptPrerendered(want ?? d.baselineId)) return;
     const baselineNodes = [...this.childNodes].filter((n) => !this.#rendered.has(n) && !isVariantTemplate(n));
     if (want === null) {
       if (this.#renderedId !== null) {
         for (const n of this.#rendered) n.parentNode?.removeChild(n);
         this.#rendered.clear();
         const firstTemplate = [...this.childNodes].find(isVariantTemplate) ?? null;
+        // Server-rendered output keeps the baseline in a `data-ctfl-baseline` template.
+        const serverBaseline = this.#stash.hasChildNodes() ? undefined : [...this.children].find((n): n is HTMLTemplateElement =>
+          n instanceof HTMLTemplateElement && n.hasAttribute('data-ctfl-baseline') && n.dataset.variantId === d.baselineId);
+        if (serverBaseline) this.#stash.append(document.importNode(serverBaseline.content, true));
         this.insertBefore(this.#stash, firstTemplate);
         this.#renderedId = null;
       }
@@ -280,6 +294,34 @@ export class OptimizedEntryElement extends ReactiveElement {
       this.insertBefore(content, this.firstChild);
     }
     this.#renderedId = want;
+  }
+
+  /**
+   * Server-rendered output holds the variant's markup (and the baseline in a `data-ctfl-baseline`
+   * template). When the decision is what the server rendered, that markup becomes this element's
+   * rendered content as is — no DOM change, no hiding — including what the parser adds later.
+   * Otherwise it is removed and the baseline comes from its template. Returns true when adopted.
+   */
+  #adoptPrerendered(shown: string): boolean {
+    const pre = this.#prerendered!;
+    if (pre === this.decision!.baselineId) {
+      // The server rendered the baseline: its children are the baseline, as in a plain page.
+      this.#prerendered = undefined;
+      return false;
+    }
+    const server = [...this.childNodes].filter((n) => !isVariantTemplate(n) && !this.#rendered.has(n));
+    if (shown === pre) {
+      for (const n of server) this.#rendered.add(n);
+      this.#renderedId = pre;
+      if (this.#parsed()) this.#prerendered = undefined;
+      return true;
+    }
+    for (const n of server) n.parentNode?.removeChild(n);
+    for (const n of this.#rendered) n.parentNode?.removeChild(n);
+    this.#rendered.clear();
+    this.#renderedId = '';
+    this.#prerendered = undefined;
+    return false;
   }
 
   /**

@@ -280,6 +280,42 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     });
   });
 
+  describe(`<ctfl-optimized-entry> with server-rendered output (${setup.name})`, () => {
+    // What src/server/render.ts writes: the chosen variant's markup first, its template, and the
+    // baseline in a data-ctfl-baseline template.
+    const prerendered = (attrs = '') => `
+      <ctfl-optimized-entry entry-id="${B}" data-ctfl-entry-id="${V}" data-ctfl-experience-id="${EXP}" data-ctfl-variant-index="1" data-ctfl-prerendered ${attrs}><h2 class="headline">Variant headline</h2><template data-variant-id="${V}"><h2 class="headline">Variant headline</h2></template><template data-variant-id="${B}" data-ctfl-baseline><h2 class="headline">Baseline headline</h2></template></ctfl-optimized-entry>`;
+
+    it('keeps the server-rendered variant nodes as they are when the decision matches (no DOM change)', () => {
+      tracked();
+      const container = mount(prerendered());
+      const el = entryIn(container);
+      const serverNode = el.querySelector('h2');
+      equal(shownText(el), 'Variant headline');
+      equal(el.querySelector('h2'), serverNode, 'the very node the server rendered is still shown');
+      equal(el.querySelectorAll(':scope > h2').length, 1, 'the variant is not inserted a second time');
+      ok(!el.hasAttribute('data-ctfl-prerendered'));
+    });
+
+    it('a live element that later gets the baseline shows the baseline from its template, not the server variant', async () => {
+      const sdk = runtimes.create({ defaults: { profile: makeProfile(), selectedOptimizations: [selection(HERO.experience, 1, { [HERO.baseline]: HERO.variant })] } });
+      const container = mount(`<ctfl-optimized-entry live entry-id="${HERO.baseline}" data-ctfl-entry-id="${HERO.variant}" data-ctfl-variant-index="1" data-ctfl-prerendered><h1>Plans that grow with you</h1><template data-variant-id="${HERO.variant}"><h1>Plans that grow with you</h1></template><template data-variant-id="${HERO.baseline}" data-ctfl-baseline><h1>Personalization without the wait</h1></template></ctfl-optimized-entry>`);
+      const el = entryIn(container);
+      equal(shownText(el), 'Plans that grow with you');
+      await sdk.page({ path: '/' }); // a new profile outside the pricing audience: the baseline
+      await waitFor(() => el.dataset.ctflVariantIndex === '0', 4000, 'the baseline decision');
+      equal(shownText(el), 'Personalization without the wait');
+    });
+
+    it('when the browser decides differently from the server, the server variant is replaced by the baseline', () => {
+      tracked([selection(EXP, 0, { [B]: B })]);
+      const container = mount(prerendered());
+      const el = entryIn(container);
+      equal(shownText(el), 'Baseline headline');
+      equal(el.dataset.ctflVariantIndex, '0');
+    });
+  });
+
   describe(`<ctfl-optimized-entry> live updates (${setup.name})`, () => {
     it('keeps the decision shown on later updates, unless `live`, which follows them', async () => {
       const sdk = runtimes.create({ defaults: { selectedOptimizations: [selection(HERO.experience, 0, { [HERO.baseline]: HERO.baseline })] } });
@@ -460,6 +496,21 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       equal(shownText(container), 'Hi there from your city!');
       await sdk.identify('user-ada', { firstname: 'Ada' });
       await waitFor(() => shownText(container) === 'Hi Ada from Berlin!', 2000, 'trait text');
+    });
+
+    it('text the parser adds inside the tag after it upgrades (server-rendered content) is replaced, not appended to', async () => {
+      const f = openFrame();
+      f.write(`<!doctype html><html><head>${setup.frameBootstrap({
+        clientId: `frame-${Date.now().toString(36)}`, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR },
+        defaults: { profile: makeProfile(undefined, { firstname: 'Ada' }) },
+      })}</head><body>`);
+      await waitFor(() => (f.win as any).optimization?.state, 5000, 'the frame runtime');
+      f.write('<p>Hi <ctfl-merge-tag path="traits.firstname" fallback="there">');
+      await Promise.resolve();
+      f.write('there</ctfl-merge-tag>!</p>');
+      await Promise.resolve();
+      await f.close();
+      equal(f.doc.querySelector('p')!.textContent, 'Hi Ada!');
     });
 
     it('shows the fallback when the trait is missing or not a string, number or boolean', async () => {
