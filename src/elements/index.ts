@@ -1,9 +1,12 @@
 /** Defines the custom elements once (a second bundle on the page must not throw). */
+import { ConsentBridgeElement } from './consent-bridge.js';
 import { FlagElement } from './flag.js';
 import { MergeTagElement } from './merge-tag.js';
 import { OptimizedEntryElement } from './optimized-entry.js';
 
-export { FlagElement, MergeTagElement, OptimizedEntryElement };
+export { ConsentBridgeElement, FlagElement, MergeTagElement, OptimizedEntryElement };
+export { CONSENT_BRIDGE_DEFAULTS, DEFAULT_CMP_TIMEOUT_MS } from './consent-bridge.js';
+export type { ConsentChangeDetail } from './consent-bridge.js';
 export { DEFAULT_ANTI_FLICKER_TIMEOUT_MS } from './optimized-entry.js';
 export type { EntryResolvedDetail } from './optimized-entry.js';
 
@@ -12,4 +15,5 @@ export function defineElements(registry: CustomElementRegistry = customElements)
   define('ctfl-optimized-entry', OptimizedEntryElement);
   define('ctfl-merge-tag', MergeTagElement);
   define('ctfl-flag', FlagElement);
+  define('ctfl-consent-bridge', ConsentBridgeElement);
 }
