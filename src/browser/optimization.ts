@@ -118,8 +118,10 @@ export class ContentfulOptimization {
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #teardown: Array<() => void> = [];
   #destroyed = false;
-  /** Bumped by reset() and consent(false): work started before belongs to a previous identity. */
+  /** Bumped by reset() and cookie adoption: work started before belongs to a previous identity. */
   #generation = 0;
+  /** Bumped whenever queues are purged (consent(false), reset()): nothing started before is retried or followed up. */
+  #purges = 0;
 
   constructor(config: OptimizationConfig, deps: RuntimeDependencies = {}) {
     this.#win = deps.window ?? window;
@@ -227,9 +229,10 @@ export class ContentfulOptimization {
     const sticky = payload.sticky ?? (!!payload.experienceId && this.#store.value.selectedOptimizations?.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
     let result: EventResult = { accepted: true };
     if (sticky) {
+      const purges = this.#purges;
       result = await this.#enqueueExperience(buildViewEvent(this.#base(), payload));
-      // Purged while the Experience request was out (consent(false), reset()): the view is gone.
-      if (!result.accepted) return result;
+      // Purged while the Experience request was out (consent(false), reset()): no Insights follow-up.
+      if (!result.accepted || purges !== this.#purges) return { accepted: false };
     }
     this.#insights(buildViewEvent(this.#base(), payload));
     return result;
@@ -428,7 +431,9 @@ export class ContentfulOptimization {
           return;
         }
         const generation = this.#generation;
-        const batch = this.#experienceQueue.slice(0, 200);
+        const purges = this.#purges;
+        // The batch leaves the queue while it is in flight: a purge then only drops what is still queued.
+        const batch = this.#experienceQueue.splice(0, 200);
         this.#store.set({ requestState: { status: 'pending' } });
         const res = await sendExperienceEvents({
           ...this.#apiBase(),
@@ -439,18 +444,21 @@ export class ContentfulOptimization {
           preflight: this.config.preflight,
         });
         if (generation !== this.#generation) {
-          // Purged meanwhile: its callers were answered and its answer belongs to a previous identity.
+          // reset() or a cookie adoption meanwhile: the answer belongs to a previous identity.
+          for (const p of batch) p.resolve({ accepted: false });
           if (this.#store.value.requestState.status === 'pending') this.#store.set({ requestState: { status: 'idle' } });
           continue;
         }
-        if (res.ok || !res.retryable) {
-          this.#experienceQueue.splice(0, batch.length);
+        if (res.ok || !res.retryable || purges !== this.#purges) {
+          // Consent revoked meanwhile: the request had left with consent, so its answer still updates
+          // in-memory state (durable storage follows persistence consent), but a failure is not retried.
           const result = this.#apply(res);
           for (const p of batch) p.resolve(result);
           this.#retryDelay = 0;
           if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
-          else this.log.warn('E020', `the Experience API refused ${batch.length} event(s) (${res.code ?? res.status ?? res.reason}): ${res.message}. They were dropped.`);
+          else if (!res.retryable) this.log.warn('E020', `the Experience API refused ${batch.length} event(s) (${res.code ?? res.status ?? res.reason}): ${res.message}. They were dropped.`);
         } else {
+          this.#experienceQueue.unshift(...batch);
           this.#fail(res);
           this.#settleWaiting();
           this.#scheduleRetry(res.retryAfterMs);
@@ -530,15 +538,15 @@ export class ContentfulOptimization {
       const body = new Blob([JSON.stringify(batch)], { type: 'text/plain' });
       if (this.#win.navigator.sendBeacon(insightsUrl(url, this.config.clientId, this.config.environment), body)) return;
     }
-    const generation = this.#generation;
+    const purges = this.#purges;
     const res = await sendInsightsBatch({
       baseUrl: url, clientId: this.config.clientId, environment: this.config.environment, batch,
       fetch: this.#fetch, timeoutMs: this.config.timeoutMs, keepalive: beacon,
     });
-    if (!res.ok && res.retryable && generation === this.#generation) {
+    if (!res.ok && res.retryable && purges === this.#purges) {
       // Put them back in front, in order; delivery retries on the next flush.
       this.#insightsQueue = [...ready, ...this.#insightsQueue];
-    } else if (!res.ok) {
+    } else if (!res.ok && !res.retryable) {
       this.log.warn('E021', `the Insights API refused ${ready.length} event(s): ${res.message}. They were dropped.`);
     }
   }
@@ -553,7 +561,7 @@ export class ContentfulOptimization {
     for (const p of pending) p.resolve({ accepted: false });
     const dropped = pending.length + this.#insightsQueue.length;
     this.#insightsQueue = [];
-    this.#generation++;
+    this.#purges++;
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
     if (dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
   }

@@ -96,18 +96,37 @@ describe('observable state', () => {
     equal(failed.httpStatus, 400);
   });
 
-  it('requestState does not stay pending when consent(false) purges an in-flight request', async () => {
+  it('an Experience request in flight when consent(false) is called still updates in-memory state, and nothing durable', async () => {
+    // The request left while consent was granted; consent(false) purges what is queued and keeps
+    // in-memory state, so the answer is applied — but persistence is now false: nothing is stored.
     const sdk = createRuntime({ defaults: { consent: true } });
     await injectFault({ organization: sdk.config.clientId, api: 'experience', status: 200, delayMs: 300, body: responseBody('late-answer') });
     const result = sdk.page();
     await sleep(100);
     equal(sdk.state.requestState.status, 'pending');
     sdk.consent(false);
-    equal((await result).accepted, false, 'the purged caller is told');
+    const answered = await result;
+    equal(answered.accepted, true, 'the caller gets the answer');
+    equal(answered.data?.profile.id, 'late-answer');
+    equal(sdk.state.requestState.status, 'success', 'nothing is pending any more');
+    equal(sdk.state.profile?.id, 'late-answer', 'in-memory state follows the answer');
+    equal(localStorage.getItem('__ctfl_opt_profile__'), null, 'nothing durable without persistence consent');
+    equal(localStorage.getItem('__ctfl_opt_anonymous_id__'), null);
+    ok(!document.cookie.includes('ctfl-opt-aid='), 'no cookie');
+  });
+
+  it('requestState does not stay pending when reset() discards an in-flight request', async () => {
+    const sdk = createRuntime({ defaults: { consent: true } });
+    await injectFault({ organization: sdk.config.clientId, api: 'experience', status: 200, delayMs: 300, body: responseBody('late-answer') });
+    const result = sdk.page();
+    await sleep(100);
+    equal(sdk.state.requestState.status, 'pending');
+    sdk.reset();
+    equal((await result).accepted, false, 'the discarded caller is told');
     await waitFor(async () => (await requestsFor(sdk.config.clientId))[0]?.status === 200, 3000, 'the late answer');
     await sleep(50);
     equal(sdk.state.requestState.status, 'idle', 'nothing is pending any more');
-    equal(sdk.state.profile, undefined, 'the late answer is not applied');
+    equal(sdk.state.profile, undefined, 'the late answer belongs to the identity reset() ended');
   });
 
   it('online follows the browser’s offline and online events', () => {
