@@ -11,6 +11,9 @@ const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
-  console.log('Installing dependencies (npm ci)…');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
+  // `npm install` (which keeps the versions in package-lock.json), not `npm ci`: npm 11 writes lock
+  // files without the other platforms' optional packages of rollup (pulled in by the test runner)
+  // and `npm ci` then refuses the lock as out of sync.
+  console.log('Installing dependencies (npm install)…');
+  execSync('npm install --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
