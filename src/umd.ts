@@ -54,7 +54,7 @@ function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOp
 
 function run(fn: unknown, sdk: ContentfulOptimization): void {
   if (typeof fn !== 'function') return;
-  try { fn(sdk); } catch (error) { sdk.log.error('E006', 'a queued optimization callback threw.', error); }
+  try { fn(sdk); } catch (error) { sdk.log.error('E006', __DEV__ ? 'a queued optimization callback threw.' : '', error); }
 }
 
 /** `data-*` attributes of the script tag, overridden by `window.ctflOptimizationConfig`. */
@@ -108,6 +108,6 @@ function bool(v: string | undefined, name: string): boolean | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'true' || v === 'granted') return true;
   if (v === 'false' || v === 'denied') return false;
-  console.warn(`ctfl-opt/E007: ${name}="${v}" is not one of true, false, granted, denied; it was ignored.`);
+  console.warn(`ctfl-opt/E007: ${name}="${v}"${__DEV__ ? ' is not one of true, false, granted, denied; it was ignored.' : ''}`);
   return undefined;
 }

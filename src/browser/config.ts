@@ -6,18 +6,27 @@ import * as z from 'zod/mini';
 import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL } from '../core/api.js';
 import { BROWSER_DEFAULT_ALLOWED_EVENT_TYPES, type BlockedEvent } from '../core/consent.js';
 import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
-import { Changes, NamespaceId, Profile, SelectedOptimizations, type Change, type Profile as ProfileT, type SelectedOptimization } from '../core/wire.js';
+import {
+  Changes, integer, matching, NamespaceId, oneOf, Profile, rule, SelectedOptimizations,
+  type Change, type Profile as ProfileT, type SelectedOptimization,
+} from '../core/wire.js';
 
-const HttpUrl = z.string().check(z.refine((s) => {
-  try { const u = new URL(s); return u.protocol === 'http:' || u.protocol === 'https:'; } catch { return false; }
-}, 'expected an http(s) URL'));
+// Hand-written rules (see `rule` in wire.ts) report what z.refine / z.custom / z.positive() would.
+const HttpUrl = rule(z.string(), (s) => {
+  try { const u = new URL(s); if (u.protocol === 'http:' || u.protocol === 'https:') return undefined; } catch { /* not a URL */ }
+  return { code: 'custom', message: 'expected an http(s) URL' };
+});
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function');
+const fn = rule(z.unknown(), (v) => (typeof v === 'function' ? undefined : { code: 'custom', message: 'expected a function' })) as unknown as
+  z.ZodMiniType<(...args: never[]) => unknown>;
+
+/** A number > 0, like `z.number().check(z.positive())`. */
+const positive = rule(z.number(), (n) => (n > 0 ? undefined : { code: 'too_small', origin: 'number', minimum: 0, inclusive: false }));
 
 export const ConfigSchema = z.object({
   clientId: NamespaceId,
   environment: z.optional(NamespaceId),
-  locale: z.optional(z.string().check(z.regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/))),
+  locale: z.optional(matching(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/)),
   app: z.optional(z.object({ name: z.string(), version: z.string() })),
   api: z.optional(z.object({
     experienceBaseUrl: z.optional(HttpUrl),
@@ -25,7 +34,7 @@ export const ConfigSchema = z.object({
     enabledFeatures: z.optional(z.array(z.string())),
     preflight: z.optional(z.boolean()),
     ip: z.optional(z.string()),
-    timeoutMs: z.optional(z.number().check(z.positive())),
+    timeoutMs: z.optional(positive),
   })),
   defaults: z.optional(z.object({
     consent: z.optional(z.boolean()),
@@ -36,17 +45,17 @@ export const ConfigSchema = z.object({
   })),
   allowedEventTypes: z.optional(z.array(z.string())),
   cookie: z.optional(z.object({
-    domain: z.optional(z.string().check(z.regex(/^\.?[A-Za-z0-9.-]+$/))),
-    expires: z.optional(z.number().check(z.positive())),
+    domain: z.optional(matching(/^\.?[A-Za-z0-9.-]+$/)),
+    expires: z.optional(positive),
   })),
   stateEntries: z.optional(z.object({ cookies: z.optional(z.boolean()), domain: z.optional(z.string()) })),
   insights: z.optional(z.object({
-    batchSize: z.optional(z.int().check(z.positive())),
-    flushIntervalMs: z.optional(z.number().check(z.positive())),
+    batchSize: z.optional(integer(1)),
+    flushIntervalMs: z.optional(positive),
   })),
   getAnonymousId: z.optional(fn),
   onEventBlocked: z.optional(fn),
-  logLevel: z.optional(z.enum(['debug', 'info', 'warn', 'error', 'silent'])),
+  logLevel: z.optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
   handoff: z.optional(z.boolean()),
 });
 

@@ -1,7 +1,7 @@
 /**
  * The server handoff: a `<script type="application/json" id="ctfl-optimization-data">` element that a
  * server wrote with `{profile, selectedOptimizations, changes}`. Parsed as data (never executed) and
- * validated; anything invalid is ignored.
+ * validated; anything invalid is ignored (and reported to `onInvalid` in development builds).
  */
 import { OptimizationData, type OptimizationData as Data } from '../core/wire.js';
 import { deepFreeze } from '../core/store.js';
@@ -12,17 +12,17 @@ export function readHandoff(doc: Document = document, onInvalid?: (why: string) 
   const el = doc.getElementById(HANDOFF_ELEMENT_ID);
   if (!el) return undefined;
   if (el.tagName !== 'SCRIPT' || (el as HTMLScriptElement).type !== 'application/json') {
-    onInvalid?.(`#${HANDOFF_ELEMENT_ID} must be a <script type="application/json"> element`);
+    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} must be a <script type="application/json"> element`);
     return undefined;
   }
   let json: unknown;
   try { json = JSON.parse(el.textContent ?? ''); } catch {
-    onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON`);
+    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON`);
     return undefined;
   }
   const parsed = OptimizationData.safeParse(json);
   if (!parsed.success) {
-    onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not match {profile, selectedOptimizations, changes}`);
+    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not match {profile, selectedOptimizations, changes}`);
     return undefined;
   }
   return deepFreeze(parsed.data);

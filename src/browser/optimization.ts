@@ -30,6 +30,7 @@ import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe 
 import { resolveConfig, type OptimizationConfig, type ResolvedConfig } from './config.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
+import { listen } from './listen.js';
 import { provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
@@ -146,7 +147,7 @@ export class ContentfulOptimization {
 
     // 2. Merge explicit defaults; the server handoff element is this page's explicit data.
     const handoff = this.config.handoff
-      ? readHandoff(this.#win.document, (why) => this.log.debug(`server handoff ignored: ${why}`))
+      ? readHandoff(this.#win.document, __DEV__ ? (why) => this.log.debug(`server handoff ignored: ${why}`) : undefined)
       : undefined;
     let profile = handoff?.profile ?? (d.profile ? deepFreeze(d.profile) : undefined);
     let selectedOptimizations = handoff?.selectedOptimizations ?? (d.selectedOptimizations ? deepFreeze(d.selectedOptimizations) : undefined);
@@ -170,7 +171,7 @@ export class ContentfulOptimization {
       blockedEvents: Object.freeze([]), events: Object.freeze([]),
       requestState: { status: 'idle' },
       online: nav?.onLine !== false,
-    }, (error) => this.log.error('E010', 'a state subscriber threw; the SDK kept going.', error));
+    }, (error) => this.log.error('E010', __DEV__ ? 'a state subscriber threw; the SDK kept going.' : '', error));
     const keys: StateKey[] = ['profile', 'selectedOptimizations', 'changes', 'consent', 'persistenceConsent', 'blockedEvents', 'events', 'requestState', 'online'];
     this.states = Object.fromEntries(keys.map((k) => [k, this.#store.select(k)])) as ContentfulOptimization['states'];
 
@@ -239,28 +240,24 @@ export class ContentfulOptimization {
   }
 
   trackClick(payload: ComponentPayload): Promise<EventResult> {
-    if (!this.#gate('trackClick')) return Promise.resolve({ accepted: false });
-    this.#insights(buildClickEvent(this.#base(), payload));
-    return Promise.resolve({ accepted: true });
+    return this.#insightsOnly('trackClick', () => buildClickEvent(this.#base(), payload));
   }
 
   trackHover(payload: HoverPayload): Promise<EventResult> {
-    if (!this.#gate('trackHover')) return Promise.resolve({ accepted: false });
-    this.#insights(buildHoverEvent(this.#base(), payload));
-    return Promise.resolve({ accepted: true });
+    return this.#insightsOnly('trackHover', () => buildHoverEvent(this.#base(), payload));
   }
 
   /** A Custom Flag was read and shown: an Insights `component` event of type `Variable`. */
   trackFlagView(payload: FlagViewPayload): Promise<EventResult> {
-    if (!this.#gate('trackFlagView')) return Promise.resolve({ accepted: false });
-    const change = getFlagChange(this.#store.value.changes, payload.componentId);
-    this.#insights(buildViewEvent(this.#base(), {
-      componentType: 'Variable',
-      componentId: payload.componentId,
-      experienceId: payload.experienceId ?? change?.meta.experienceId,
-      variantIndex: payload.variantIndex ?? change?.meta.variantIndex ?? 0,
-    }));
-    return Promise.resolve({ accepted: true });
+    return this.#insightsOnly('trackFlagView', () => {
+      const change = getFlagChange(this.#store.value.changes, payload.componentId);
+      return buildViewEvent(this.#base(), {
+        componentType: 'Variable',
+        componentId: payload.componentId,
+        experienceId: payload.experienceId ?? change?.meta.experienceId,
+        variantIndex: payload.variantIndex ?? change?.meta.variantIndex ?? 0,
+      });
+    });
   }
 
   /** Reads the evaluated profile without sending an event, and publishes it. */
@@ -376,9 +373,9 @@ export class ContentfulOptimization {
       reason: 'consent', method, eventType: METHOD_EVENT_TYPES[method][0], consent, at: new Date().toISOString(),
     });
     this.#store.set({ blockedEvents: Object.freeze([...this.#store.value.blockedEvents, blocked].slice(-HISTORY)) });
-    this.log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
+    if (__DEV__) this.log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
     try { this.config.onEventBlocked?.(blocked); } catch (error) {
-      this.log.error('E011', 'onEventBlocked threw; the SDK kept going.', error);
+      this.log.error('E011', __DEV__ ? 'onEventBlocked threw; the SDK kept going.' : '', error);
     }
     return false;
   }
@@ -400,6 +397,13 @@ export class ContentfulOptimization {
       baseUrl: this.config.experienceBaseUrl, clientId: this.config.clientId, environment: this.config.environment,
       locale: this.config.locale, fetch: this.#fetch, timeoutMs: this.config.timeoutMs, ip: this.config.ip,
     };
+  }
+
+  /** An event that goes to the Insights API only, queued when the gate lets it through. */
+  #insightsOnly(method: GatedMethod, build: () => Record<string, unknown>): Promise<EventResult> {
+    const accepted = this.#gate(method);
+    if (accepted) this.#insights(build());
+    return Promise.resolve({ accepted });
   }
 
   #experience(method: GatedMethod, build: () => Record<string, unknown>): Promise<EventResult> {
@@ -456,7 +460,11 @@ export class ContentfulOptimization {
           for (const p of batch) p.resolve(result);
           this.#retryDelay = 0;
           if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
-          else if (!res.retryable) this.log.warn('E020', `the Experience API refused ${batch.length} event(s) (${res.code ?? res.status ?? res.reason}): ${res.message}. They were dropped.`);
+          else if (!res.retryable) {
+            const code = res.code ?? res.status ?? res.reason;
+            // Production keeps only the API's own reason; README "Error codes" explains E020.
+            this.log.warn('E020', __DEV__ ? `the Experience API refused ${batch.length} event(s) (${code}): ${res.message}. They were dropped.` : `${code}: ${res.message}`);
+          }
         } else {
           this.#experienceQueue.unshift(...batch);
           this.#fail(res);
@@ -499,7 +507,7 @@ export class ContentfulOptimization {
         status: 'failed', reason: res.reason, code: res.code, httpStatus: res.status, message: res.message, at: new Date().toISOString(),
       }),
     });
-    this.log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
+    if (__DEV__) this.log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
   }
 
   #insights(event: Record<string, unknown>): void {
@@ -522,7 +530,7 @@ export class ContentfulOptimization {
       else waiting.push(p);
     }
     if (!ready.length) {
-      if (waiting.length) this.log.debug(`${waiting.length} Insights event(s) wait for a profile`);
+      if (__DEV__ && waiting.length) this.log.debug(`${waiting.length} Insights event(s) wait for a profile`);
       return;
     }
     this.#insightsQueue = waiting;
@@ -547,7 +555,7 @@ export class ContentfulOptimization {
       // Put them back in front, in order; delivery retries on the next flush.
       this.#insightsQueue = [...ready, ...this.#insightsQueue];
     } else if (!res.ok && !res.retryable) {
-      this.log.warn('E021', `the Insights API refused ${ready.length} event(s): ${res.message}. They were dropped.`);
+      this.log.warn('E021', __DEV__ ? `the Insights API refused ${ready.length} event(s): ${res.message}. They were dropped.` : res.message);
     }
   }
 
@@ -563,7 +571,7 @@ export class ContentfulOptimization {
     this.#insightsQueue = [];
     this.#purges++;
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
-    if (dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
+    if (__DEV__ && dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -573,9 +581,9 @@ export class ContentfulOptimization {
   #selectProfileId(): string | undefined {
     let id: string | undefined;
     if (this.config.getAnonymousId) {
-      try { id = this.config.getAnonymousId(); } catch (error) { this.log.warnOnce('E012', 'getAnonymousId threw; using the profile id instead.', error); }
+      try { id = this.config.getAnonymousId(); } catch (error) { this.log.warnOnce('E012', __DEV__ ? 'getAnonymousId threw; using the profile id instead.' : '', error); }
       if (id !== undefined && !ProfileId.safeParse(id).success) {
-        this.log.warnOnce('E013', 'getAnonymousId returned a value that is not a valid profile id; it was ignored.');
+        this.log.warnOnce('E013', __DEV__ ? 'getAnonymousId returned a value that is not a valid profile id; it was ignored.' : '');
         id = undefined;
       }
     } else if (this.#store.value.persistenceConsent === true) {
@@ -584,7 +592,7 @@ export class ContentfulOptimization {
     return id ?? this.#store.value.profile?.id;
   }
 
-  #invalid = (key: string) => this.log.debug(`removed invalid stored value ${key}`);
+  #invalid = __DEV__ ? (key: string) => this.log.debug(`removed invalid stored value ${key}`) : undefined;
 
   #readJson<T>(key: string, schema: Parameters<KeyValueStore['getValid']>[1] & { _zod: { output: T } }): T | undefined {
     const v = this.#kv.getValid(key, schema, this.#invalid);
@@ -643,7 +651,7 @@ export class ContentfulOptimization {
     let cookie = readCookie(ANONYMOUS_ID_COOKIE, doc);
     const legacy = readCookie(LEGACY_ANONYMOUS_ID_COOKIE, doc);
     if (legacy !== undefined) {
-      removeCookie(LEGACY_ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, doc);
+      this.#removeCookie(LEGACY_ANONYMOUS_ID_COOKIE);
       if (cookie === undefined && ProfileId.safeParse(legacy).success) {
         cookie = legacy;
         this.#writeIdCookie(legacy);
@@ -651,14 +659,14 @@ export class ContentfulOptimization {
     }
     if (cookie === undefined) return;
     if (!ProfileId.safeParse(cookie).success) {
-      this.log.debug(`ignored a ${ANONYMOUS_ID_COOKIE} cookie that is not a valid profile id, and removed it`);
-      removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, doc);
+      if (__DEV__) this.log.debug(`ignored a ${ANONYMOUS_ID_COOKIE} cookie that is not a valid profile id, and removed it`);
+      this.#removeCookie(ANONYMOUS_ID_COOKIE);
       return;
     }
     if (cookie === this.#anonymousId) return;
     const active = this.#store.value.profile;
     if (active && active.id !== cookie) {
-      this.log.debug(`${ANONYMOUS_ID_COOKIE} names another profile than the cached one: resetting and adopting it`);
+      if (__DEV__) this.log.debug(`${ANONYMOUS_ID_COOKIE} names another profile than the cached one: resetting and adopting it`);
       this.#generation++;
       this.#clearDurableContinuity(false);
       this.#store.set({ profile: undefined, selectedOptimizations: undefined, changes: undefined });
@@ -667,8 +675,13 @@ export class ContentfulOptimization {
     this.#kv.set(STORAGE_KEYS.anonymousId, cookie);
   }
 
+  // config.cookie is { domain, expires }: the id cookie's attributes.
   #writeIdCookie(id: string): void {
-    writeCookie(ANONYMOUS_ID_COOKIE, id, { domain: this.config.cookie.domain, expires: this.config.cookie.expires }, this.#win.document);
+    writeCookie(ANONYMOUS_ID_COOKIE, id, this.config.cookie, this.#win.document);
+  }
+
+  #removeCookie(name: string): void {
+    removeCookie(name, this.config.cookie, this.#win.document);
   }
 
   #clearDurableContinuity(removeIdCookie = true): void {
@@ -676,8 +689,8 @@ export class ContentfulOptimization {
     // Legacy copies too: a later load with persistence consent would otherwise migrate them back.
     for (const key of LEGACY_CONTINUITY_KEYS) this.#kv.remove(key);
     if (removeIdCookie) {
-      removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
-      removeCookie(LEGACY_ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
+      this.#removeCookie(ANONYMOUS_ID_COOKIE);
+      this.#removeCookie(LEGACY_ANONYMOUS_ID_COOKIE);
       this.#anonymousId = undefined;
     }
   }
@@ -702,7 +715,7 @@ export class ContentfulOptimization {
       } else {
         // Profile cleared: drop cached data; keep an existing anonymous id and cookie for continuity.
         this.#kv.remove(STORAGE_KEYS.profile);
-        if (!this.#anonymousId) removeCookie(ANONYMOUS_ID_COOKIE, { domain: this.config.cookie.domain }, this.#win.document);
+        if (!this.#anonymousId) this.#removeCookie(ANONYMOUS_ID_COOKIE);
       }
     }
     if (s.selectedOptimizations !== last.selectedOptimizations) {
@@ -726,10 +739,7 @@ export class ContentfulOptimization {
 
   #listen(): void {
     const win = this.#win;
-    const on = (target: EventTarget, type: string, fn: EventListener) => {
-      target.addEventListener(type, fn);
-      this.#teardown.push(() => target.removeEventListener(type, fn));
-    };
+    const on = (target: EventTarget, type: string, fn: () => void) => listen(this.#teardown, target, type, fn);
     on(win, 'online', () => {
       this.#store.set({ online: true });
       if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }

@@ -15,6 +15,71 @@ import * as z from 'zod/mini';
 z.config({ jitless: true });
 
 // ---------------------------------------------------------------------------------------------
+// Rules
+
+/** An issue as zod's own checks report it (`path` and `message` are filled in by zod). */
+type Issue = { code: string; [detail: string]: unknown };
+
+/**
+ * `schema` plus one hand-written rule. The script-tag bundle then carries zod's generic check
+ * instead of one check or schema kind per rule (regex, int, comparisons, lengths, enum, literal,
+ * null, custom): a smaller bundle. `problem` returns the issue the zod kind it replaces would
+ * report (same code and details, so the same messages), or nothing when the value passes.
+ */
+export function rule<S extends z.ZodMiniType>(schema: S, problem: (value: z.output<S>) => Issue | undefined): S {
+  return schema.check(z.check<z.output<S>>((payload) => {
+    const issue = problem(payload.value);
+    if (issue) payload.issues.push({ ...issue, input: payload.value } as never);
+  }));
+}
+
+/** A string matching `pattern`, like `z.string().check(z.regex(pattern))`. */
+export const matching = (pattern: RegExp) =>
+  rule(z.string(), (s) => (pattern.test(s) ? undefined : { code: 'invalid_format', origin: 'string', format: 'regex', pattern: String(pattern) }));
+
+/** A safe integer ≥ `min`, like `z.int().check(z.minimum(min))`. */
+export const integer = (min: number) =>
+  rule(z.number(), (n) => (!Number.isInteger(n) ? { code: 'invalid_type', expected: 'int', format: 'safeint' }
+    : n > Number.MAX_SAFE_INTEGER ? { code: 'too_big', origin: 'int', maximum: Number.MAX_SAFE_INTEGER, inclusive: true }
+      : n < min ? { code: 'too_small', origin: 'number', minimum: min, inclusive: true } : undefined));
+
+/** A plain object: what `JSON.parse` makes (`{}` or a null-prototype object), not an array or a class instance. */
+function isPlainObject(o: unknown): o is Record<PropertyKey, unknown> {
+  if (typeof o !== 'object' || o === null) return false;
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * An object with string keys, like `z.record(z.string(), z.string())` (`strings`) or
+ * `z.record(z.string(), Json)`: a plain object, copied without `__proto__` keys, reporting what zod's
+ * record reports (`expected record`, a key that is not a string, each value that is not a string).
+ * zod's record kind is the largest piece of zod the bundle would otherwise carry.
+ */
+function record<V>(strings: boolean): z.ZodMiniType<Record<string, V>> {
+  return z.unknown().check(z.check((payload) => {
+    const input = payload.value;
+    if (!isPlainObject(input)) {
+      payload.issues.push({ code: 'invalid_type', expected: 'record', input } as never);
+      return;
+    }
+    const copy: Record<string, unknown> = {};
+    for (const key of Reflect.ownKeys(input)) {
+      if (key === '__proto__' || !Object.prototype.propertyIsEnumerable.call(input, key)) continue;
+      const value = input[key];
+      if (typeof key !== 'string') payload.issues.push({ code: 'invalid_key', origin: 'record', issues: [], input: key, path: [key] } as never);
+      else if (strings && typeof value !== 'string') payload.issues.push({ code: 'invalid_type', expected: 'string', input: value, path: [key] } as never);
+      else copy[key] = value;
+    }
+    payload.value = copy;
+  })) as never;
+}
+
+/** Exactly one of `values`, like `z.literal` or `z.enum`. */
+export const oneOf = <const T extends readonly string[]>(...values: T) =>
+  rule(z.unknown(), (v) => (values.includes(v as T[number]) ? undefined : { code: 'invalid_value', values })) as unknown as z.ZodMiniType<T[number]>;
+
+// ---------------------------------------------------------------------------------------------
 // Shared scalars
 
 /** JSON values: what traits, properties and Custom Flag values may hold. */
@@ -26,21 +91,19 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  */
 export const Json = z.unknown() as unknown as z.ZodMiniType<Json>;
 
-export const JsonObject = z.record(z.string(), Json);
-export type JsonObject = z.infer<typeof JsonObject>;
+export const JsonObject = record<Json>(false);
+export type JsonObject = Record<string, Json>;
 
 /**
  * A profile id as the Experience API issues it and as we accept it from a cookie or storage:
  * URL-safe, 1–128 characters. Anything else (markup, `; path=/x`, 10 KB of junk) is not an id.
  */
-export const ProfileId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/));
+export const ProfileId = matching(/^[A-Za-z0-9_-]{1,128}$/);
 
 /** Organization (client) and environment ids in the URL path. */
-export const NamespaceId = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/));
+export const NamespaceId = matching(/^[A-Za-z0-9_-]{1,64}$/);
 
-const IsoTimestamp = z.string().check(z.minLength(1), z.maxLength(64));
-
-export const Query = z.record(z.string(), z.string());
+export const Query = record<string>(true);
 
 export const PageContext = z.looseObject({
   path: z.string(),
@@ -54,15 +117,16 @@ export const PageContext = z.looseObject({
 // Client-state protocol (state:store handles and meta.state.entries)
 
 export const StateEntry = z.object({
-  key: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,200}$/)),
-  value: z.optional(z.string().check(z.maxLength(4096))),
-  maxAge: z.optional(z.int().check(z.minimum(0))),
-  attrs: z.optional(z.record(z.string(), z.string())),
+  key: matching(/^[A-Za-z0-9_.-]{1,200}$/),
+  // At most 4096 characters (z.maxLength(4096)).
+  value: z.optional(rule(z.string(), (s) => (s.length > 4096 ? { code: 'too_big', origin: 'string', maximum: 4096, inclusive: true } : undefined))),
+  maxAge: z.optional(integer(0)),
+  attrs: z.optional(record<string>(true)),
 });
 export type StateEntry = z.infer<typeof StateEntry>;
 
 export const StateStoreHandle = z.object({
-  type: z.literal('state:store'),
+  type: oneOf('state:store'),
   payload: z.array(StateEntry),
 });
 export type StateStoreHandle = z.infer<typeof StateStoreHandle>;
@@ -107,8 +171,8 @@ export type Profile = z.infer<typeof Profile>;
 
 export const SelectedOptimization = z.looseObject({
   experienceId: z.string(),
-  variantIndex: z.int().check(z.minimum(0)),
-  variants: z.record(z.string(), z.string()),
+  variantIndex: integer(0),
+  variants: record<string>(true),
   sticky: z.optional(z.boolean()),
 });
 export type SelectedOptimization = z.infer<typeof SelectedOptimization>;
@@ -116,9 +180,9 @@ export const SelectedOptimizations = z.array(SelectedOptimization);
 
 export const Change = z.looseObject({
   key: z.string(),
-  type: z.literal('Variable'),
-  value: z.nullable(Json),
-  meta: z.looseObject({ experienceId: z.string(), variantIndex: z.int().check(z.minimum(0)) }),
+  type: oneOf('Variable'),
+  value: Json, // Json includes null
+  meta: z.looseObject({ experienceId: z.string(), variantIndex: integer(0) }),
 });
 export type Change = z.infer<typeof Change>;
 export const Changes = z.array(Change);
@@ -140,7 +204,7 @@ export const ErrorEnvelope = z.looseObject({
 export const ProfileResponseEnvelope = z.looseObject({
   data: ProfileResponseData,
   message: z.string(),
-  error: z.null(),
+  error: rule(z.unknown(), (v) => (v === null ? undefined : { code: 'invalid_type', expected: 'null' })) as unknown as z.ZodMiniType<null>,
   handle: z.optional(z.array(Handle)),
 });
 export type ProfileResponseEnvelope = z.infer<typeof ProfileResponseEnvelope>;

@@ -17,6 +17,7 @@
 import { ReactiveElement } from '@lit/reactive-element';
 import type { ConsentChoice } from '../core/consent.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
+import { listen } from '../browser/listen.js';
 import { onRuntime } from '../browser/registry.js';
 import { createLogger } from '../core/log.js';
 
@@ -154,10 +155,7 @@ export class ConsentBridgeElement extends ReactiveElement {
     this.#seen = false;
     off.push(() => { live = false; }, onRuntime((sdk) => { this.#sdk = sdk; this.#apply(); }));
 
-    const on = (target: EventTarget, type: string, fn: (event: Any) => void) => {
-      target.addEventListener(type, fn);
-      off.push(() => target.removeEventListener(type, fn));
-    };
+    const on = (target: EventTarget, type: string, fn: (event: Any) => void) => listen(off, target, type, fn);
     // A CMP that throws, or whose data breaks a read, leaves consent as it was.
     const safe = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A) => {
       try { return fn(...args); } catch (error) { this.#report('E042', `the CMP threw ${error}`); }
@@ -401,7 +399,8 @@ export class ConsentBridgeElement extends ReactiveElement {
   #report(code: string, message: string, level: 'warn' | 'error' = 'warn'): void {
     if (this.#reported.has(code)) return;
     this.#reported.add(code);
-    (this.#sdk?.log ?? consoleLog)[level](code, `<ctfl-consent-bridge source="${this.source ?? ''}">: ${message}. Consent unchanged.`);
+    const source = `source="${this.source ?? ''}"`;
+    (this.#sdk?.log ?? consoleLog)[level](code, __DEV__ ? `<ctfl-consent-bridge ${source}>: ${message}. Consent unchanged.` : `${source}: ${message}`);
   }
 }
 

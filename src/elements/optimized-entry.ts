@@ -16,7 +16,9 @@ import { uuid } from '../core/events.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
+import { listen } from '../browser/listen.js';
 import { onRuntime } from '../browser/registry.js';
+import { coded } from '../core/log.js';
 
 /**
  * 2000 ms: long enough for a first Experience response on a slow mobile connection (the API answers
@@ -160,7 +162,7 @@ export class OptimizedEntryElement extends ReactiveElement {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
-      if (!this.#sdk) warnOnce(undefined, 'E034', 'no ContentfulOptimization runtime on this page; showing baselines. Add data-client-id="…" to the script tag, or call ContentfulOptimization.init().');
+      if (!this.#sdk) warnOnce(undefined, 'E034', __DEV__ ? 'no ContentfulOptimization runtime on this page; showing baselines. Add data-client-id="…" to the script tag, or call ContentfulOptimization.init().' : '');
       this.#update();
     }, this.#timeoutMs());
   }
@@ -169,7 +171,8 @@ export class OptimizedEntryElement extends ReactiveElement {
     const t = this.timeout;
     if (typeof t === 'number' && Number.isFinite(t) && t >= 0) return t;
     if (this.hasAttribute('timeout')) {
-      warnOnce(this.#sdk, 'E037', `<ctfl-optimized-entry timeout="${this.getAttribute('timeout')}"> is not a number of ms; using ${DEFAULT_ANTI_FLICKER_TIMEOUT_MS}.`);
+      const attr = `timeout="${this.getAttribute('timeout')}"`;
+      warnOnce(this.#sdk, 'E037', __DEV__ ? `<ctfl-optimized-entry ${attr}> is not a number of ms; using ${DEFAULT_ANTI_FLICKER_TIMEOUT_MS}.` : attr);
     }
     return DEFAULT_ANTI_FLICKER_TIMEOUT_MS;
   }
@@ -185,7 +188,7 @@ export class OptimizedEntryElement extends ReactiveElement {
       (fields === undefined || (typeof fields === 'object' && fields !== null && !Array.isArray(fields))) &&
       (entry.fields?.nt_experiences === undefined || Array.isArray(entry.fields.nt_experiences));
     if (valid) return entry;
-    warnOnce(this.#sdk, 'E036', '<ctfl-optimized-entry> ignored an entry that is not {sys: {id}, fields: {nt_experiences?: []}}.');
+    warnOnce(this.#sdk, 'E036', __DEV__ ? '<ctfl-optimized-entry> ignored an entry that is not {sys: {id}, fields: {nt_experiences?: []}}.' : '');
     return undefined;
   }
 
@@ -198,7 +201,7 @@ export class OptimizedEntryElement extends ReactiveElement {
       // Properties may still be set in this task (createElement, append, then .entry = …): decide
       // after the first update.
       if (this.decision || !this.hasUpdated) return;
-      if (this.entry === undefined || this.entry === null) warnOnce(sdk, 'E030', '<ctfl-optimized-entry> needs an entry-id attribute or an entry property; showing its content as is.');
+      if (this.entry === undefined || this.entry === null) warnOnce(sdk, 'E030', __DEV__ ? '<ctfl-optimized-entry> needs an entry-id attribute or an entry property; showing its content as is.' : '');
       this.#show({ baselineId: '', entryId: '', variantIndex: 0, hidden: false, sticky: false });
       return;
     }
@@ -215,7 +218,8 @@ export class OptimizedEntryElement extends ReactiveElement {
     }
     if (this.decision && sameDecision(this.decision, next)) return;
     if (failed && !this.decision) {
-      warnOnce(sdk, 'E033', `the Experience API gave no decision (${failed.reason}${failed.httpStatus ? ` ${failed.httpStatus}` : ''}); showing baselines. Check data-experience-url (api.experienceBaseUrl).`);
+      const why = `${failed.reason}${failed.httpStatus ? ` ${failed.httpStatus}` : ''}`;
+      warnOnce(sdk, 'E033', __DEV__ ? `the Experience API gave no decision (${why}); showing baselines. Check data-experience-url (api.experienceBaseUrl).` : why);
     }
     this.#show(next);
   }
@@ -252,7 +256,9 @@ export class OptimizedEntryElement extends ReactiveElement {
       // A template is complete once the parser has added something after it (or is past us).
       if (template && (template.nextSibling || this.#parsed())) want = d.entryId;
       else if (!template && this.#parsed()) {
-        warnOnce(this.#sdk, 'E031', `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`);
+        warnOnce(this.#sdk, 'E031', __DEV__
+          ? `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`
+          : `entry-id="${d.baselineId}" data-variant-id="${d.entryId}"`);
         // Keep the metadata (experience, variant index) but show the baseline content.
         this.decision = { ...d, entryId: d.baselineId };
         this.dataset.ctflEntryId = d.baselineId;
@@ -346,7 +352,8 @@ export class OptimizedEntryElement extends ReactiveElement {
   #checkTemplates(): void {
     for (const n of this.children) {
       if (n instanceof HTMLTemplateElement && !n.hasAttribute('data-variant-id')) {
-        warnOnce(this.#sdk, 'E035', `<ctfl-optimized-entry entry-id="${this.decision?.baselineId ?? ''}"> ignores a <template> without data-variant-id="…".`);
+        const entry = `entry-id="${this.decision?.baselineId ?? ''}"`;
+        warnOnce(this.#sdk, 'E035', __DEV__ ? `<ctfl-optimized-entry ${entry}> ignores a <template> without data-variant-id="…".` : entry);
         return;
       }
     }
@@ -357,7 +364,9 @@ export class OptimizedEntryElement extends ReactiveElement {
     for (const n of this.children) {
       if (n instanceof HTMLTemplateElement && n.dataset.variantId === id) found.push(n);
     }
-    if (found.length > 1) warnOnce(this.#sdk, 'E032', `<ctfl-optimized-entry> has more than one <template data-variant-id="${id}">; using the first.`);
+    if (found.length > 1) {
+      warnOnce(this.#sdk, 'E032', __DEV__ ? `<ctfl-optimized-entry> has more than one <template data-variant-id="${id}">; using the first.` : `data-variant-id="${id}"`);
+    }
     return found[0];
   }
 
@@ -442,10 +451,7 @@ export class OptimizedEntryElement extends ReactiveElement {
   #onPageHidden = () => { if (document.visibilityState === 'hidden') { this.#endView(); this.#endHover(); } };
 
   #listen(): void {
-    const on = (t: EventTarget, type: string, fn: EventListener) => {
-      t.addEventListener(type, fn);
-      this.#cleanup.push(() => t.removeEventListener(type, fn));
-    };
+    const on = (t: EventTarget, type: string, fn: (event: Event) => void) => listen(this.#cleanup, t, type, fn);
     on(this, 'click', this.#onClick);
     on(this, 'mouseenter', this.#startHover);
     on(this, 'mouseleave', this.#endHover);
@@ -459,13 +465,17 @@ const isVariantTemplate = (n: Node) => n instanceof HTMLTemplateElement && n.has
 const sameDecision = (a: EntryDecision, b: EntryDecision) =>
   a.entryId === b.entryId && a.experienceId === b.experienceId && a.variantIndex === b.variantIndex && a.hidden === b.hidden;
 
+/**
+ * Once per code and subject. Production builds pass only the subject (README "Error codes" explains
+ * the code). Before a runtime exists, the same format goes straight to the console.
+ */
 const warned = new Set<string>();
 export function warnOnce(sdk: ContentfulOptimization | undefined, code: string, message: string): void {
   if (sdk) { sdk.log.warnOnce(code, message); return; }
   const key = code + message;
   if (warned.has(key)) return;
   warned.add(key);
-  console.warn(`ctfl-opt/${code}: ${message}`);
+  console.warn(coded(code, message));
 }
 
 declare global {
