@@ -2,7 +2,7 @@
  * The `ctfl-opt-aid` cookie: the one browser–server continuity channel. Always `Path=/`, readable
  * by script (a cookie written from script can never be HttpOnly), `SameSite=Lax`, `Secure` on https.
  */
-export const ANONYMOUS_ID_COOKIE = 'ctfl-opt-aid';
+export { ANONYMOUS_ID_COOKIE } from '../core/constants.js';
 export const LEGACY_ANONYMOUS_ID_COOKIE = 'ntaid';
 
 export interface CookieOptions {

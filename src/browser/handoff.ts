@@ -3,10 +3,11 @@
  * server wrote with `{profile, selectedOptimizations, changes}`. Parsed as data (never executed) and
  * validated; anything invalid is ignored (and reported to `onInvalid` in development builds).
  */
-import { OptimizationData, type OptimizationData as Data } from '../core/wire.js';
+import { HANDOFF_ELEMENT_ID } from '../core/constants.js';
 import { deepFreeze } from '../core/store.js';
+import { OptimizationData, type OptimizationData as Data } from '../core/wire.js';
 
-export const HANDOFF_ELEMENT_ID = 'ctfl-optimization-data';
+export { HANDOFF_ELEMENT_ID };
 
 export function readHandoff(doc: Document = document, onInvalid?: (why: string) => void): Data | undefined {
   const el = doc.getElementById(HANDOFF_ELEMENT_ID);
