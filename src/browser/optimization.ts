@@ -15,7 +15,7 @@ import {
 } from '../core/consent.js';
 import {
   buildClickEvent, buildHoverEvent, buildIdentifyEvent, buildPageEvent, buildScreenEvent, buildTrackEvent, buildViewEvent,
-  uuid, type ComponentPayload, type EventBase, type JsonRecord,
+  uuid, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type JsonRecord, type ViewPayload,
 } from '../core/events.js';
 import { createLogger, type Logger } from '../core/log.js';
 import {
@@ -72,14 +72,7 @@ export interface EventResult {
   readonly data?: OptimizationData;
 }
 
-export interface ViewPayload extends ComponentPayload {
-  viewId?: string;
-  viewDurationMs?: number;
-  /** Send the view to the Experience API too (sticky experiences). Defaults to the selection's `sticky`. */
-  sticky?: boolean;
-}
-export interface HoverPayload extends ComponentPayload { hoverId?: string; hoverDurationMs?: number }
-export interface FlagViewPayload { componentId: string; experienceId?: string; variantIndex?: number }
+export type { FlagViewPayload, HoverPayload, ViewPayload };
 
 type StateKey = keyof OptimizationState;
 const HISTORY = 50;

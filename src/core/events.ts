@@ -126,6 +126,15 @@ function componentFields(p: ComponentPayload) {
   };
 }
 
+export interface ViewPayload extends ComponentPayload {
+  viewId?: string;
+  viewDurationMs?: number;
+  /** Send the view to the Experience API too (sticky experiences). Defaults to the selection's `sticky`. */
+  sticky?: boolean;
+}
+export interface HoverPayload extends ComponentPayload { hoverId?: string; hoverDurationMs?: number }
+export interface FlagViewPayload { componentId: string; experienceId?: string; variantIndex?: number }
+
 export function buildViewEvent(b: EventBase, p: ComponentPayload & { viewId?: string; viewDurationMs?: number }) {
   return base('component', b, {
     ...componentFields(p),

@@ -14,7 +14,7 @@ import { sendExperienceEvents, sendInsightsBatch, type ApiResult, type FailureRe
 import { isMethodAllowed, METHOD_EVENT_TYPES, normalizeConsentChoice, type ConsentChoice, type GatedMethod } from '../core/consent.js';
 import {
   buildClickEvent, buildHoverEvent, buildIdentifyEvent, buildPageEvent, buildScreenEvent, buildTrackEvent, buildViewEvent,
-  queryFrom, type ComponentPayload, type EventBase, type JsonRecord, type PageInfo,
+  queryFrom, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type JsonRecord, type PageInfo, type ViewPayload,
 } from '../core/events.js';
 import { createLogger, OptimizationError, type Logger } from '../core/log.js';
 import { getFlagChange } from '../core/resolve.js';
@@ -71,14 +71,7 @@ export interface ServerEventResult {
   readonly error?: { readonly reason: FailureReason; readonly status?: number; readonly code?: string; readonly message: string };
 }
 
-export interface ViewPayload extends ComponentPayload {
-  viewId?: string;
-  viewDurationMs?: number;
-  /** Send the view to the Experience API too. Defaults to the bound selection's `sticky`. */
-  sticky?: boolean;
-}
-export interface HoverPayload extends ComponentPayload { hoverId?: string; hoverDurationMs?: number }
-export interface FlagViewPayload { componentId: string; experienceId?: string; variantIndex?: number }
+export type { FlagViewPayload, HoverPayload, ViewPayload };
 
 /** The server entry. Create once per process; call `forRequest()` once per request. */
 export class ContentfulOptimization {

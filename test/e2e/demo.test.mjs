@@ -8,6 +8,7 @@ import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { FRAME_PROBE } from '../helpers/frame-probe.mjs';
 
 const HERO_BASELINE = 'Personalization without the wait';
 const HERO_VARIANT = 'Plans that grow with you';
@@ -27,22 +28,6 @@ after(async () => {
 
 const api = async (path) => (await fetch(`${emulator.url}${path}`)).json();
 const requests = async () => (await api('/_emulator/requests?organization=demo-org')).requests;
-
-/**
- * Records, at every animation frame from the very first one, whether the hero's baseline headline
- * was visible — i.e. what the visitor could have seen painted.
- */
-const FRAME_PROBE = `
-  window.__frames = [];
-  (function sample() {
-    const hero = document.querySelector('ctfl-optimized-entry.hero');
-    if (hero) {
-      const visible = getComputedStyle(hero).visibility !== 'hidden';
-      const h1 = hero.querySelector('h1');
-      window.__frames.push(visible && h1 ? h1.textContent : visible ? '(empty)' : '(hidden)');
-    }
-    requestAnimationFrame(sample);
-  })();`;
 
 async function visitor() {
   const context = await browser.newContext();

@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { startSsrDemo } from '../../demo/ssr/server.mjs';
 import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { FRAME_PROBE } from '../helpers/frame-probe.mjs';
 
 const ORG = 'ssr-e2e';
 const HERO = 'heroBaseline0000000001';
@@ -39,18 +40,6 @@ const requests = async () => (await (await fetch(`${emulator.url}/_emulator/requ
 const experienceRequests = async () => (await requests()).filter((r) => r.path.includes('/profiles'));
 const lastExperience = async () => (await experienceRequests()).at(-1);
 
-/** What the visitor could have seen painted: the hero's headline at every animation frame from the first. */
-const FRAME_PROBE = `
-  window.__frames = [];
-  (function sample() {
-    const hero = document.querySelector('ctfl-optimized-entry.hero');
-    if (hero) {
-      const visible = getComputedStyle(hero).visibility !== 'hidden';
-      const h1 = hero.querySelector('h1');
-      window.__frames.push(visible && h1 ? h1.textContent : visible ? '(empty)' : '(hidden)');
-    }
-    requestAnimationFrame(sample);
-  })();`;
 
 async function visitor(name) {
   const context = await browser.newContext();
