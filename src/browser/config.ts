@@ -53,11 +53,20 @@ export const ConfigSchema = z.object({
     batchSize: z.optional(integer(1)),
     flushIntervalMs: z.optional(positive),
   })),
+  queue: z.optional(z.object({ maxExperienceEvents: z.optional(integer(1)), maxInsightsEvents: z.optional(integer(1)) })),
+  onDrop: z.optional(fn),
   getAnonymousId: z.optional(fn),
   onEventBlocked: z.optional(fn),
   logLevel: z.optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
   handoff: z.optional(z.boolean()),
 });
+
+export interface DroppedEvents {
+  readonly api: 'experience' | 'insights';
+  /** `cap`: the queue was full and these, the oldest, made room; `refused`: the API answered 4xx. */
+  readonly reason: 'cap' | 'refused';
+  readonly messageIds: readonly string[];
+}
 
 export interface OptimizationConfig {
   /** Your organization id (the Experience API's client id). */
@@ -90,6 +99,10 @@ export interface OptimizationConfig {
   /** Client-state entries as first-party cookies when the page is on `domain`; otherwise IndexedDB. */
   stateEntries?: { cookies?: boolean; domain?: string };
   insights?: { batchSize?: number; flushIntervalMs?: number };
+  /** Queue caps (defaults 1,000 Experience and 5,000 Insights events); past a cap the oldest go. */
+  queue?: { maxExperienceEvents?: number; maxInsightsEvents?: number };
+  /** Called with events that will never be delivered: over a queue cap, or refused by the API (4xx). */
+  onDrop?: (drop: DroppedEvents) => void;
   getAnonymousId?: () => string | undefined;
   onEventBlocked?: (event: BlockedEvent) => void;
   logLevel?: LogLevel;
@@ -113,6 +126,8 @@ export interface ResolvedConfig {
   cookie: { domain?: string; expires: number };
   stateEntries: { cookies: boolean; domain?: string };
   insights: { batchSize: number; flushIntervalMs: number };
+  queue: { maxExperienceEvents: number; maxInsightsEvents: number };
+  onDrop?: (drop: DroppedEvents) => void;
   getAnonymousId?: () => string | undefined;
   onEventBlocked?: (event: BlockedEvent) => void;
   logLevel: LogLevel;
@@ -147,6 +162,8 @@ export function resolveConfig(input: unknown, browserLocale = 'en-US'): Resolved
     cookie: { domain: c.cookie?.domain, expires: c.cookie?.expires ?? 365 },
     stateEntries: { cookies: c.stateEntries?.cookies ?? false, domain: c.stateEntries?.domain },
     insights: { batchSize: c.insights?.batchSize ?? 25, flushIntervalMs: c.insights?.flushIntervalMs ?? 10_000 },
+    queue: { maxExperienceEvents: c.queue?.maxExperienceEvents ?? 1000, maxInsightsEvents: c.queue?.maxInsightsEvents ?? 5000 },
+    onDrop: c.onDrop as ResolvedConfig['onDrop'],
     getAnonymousId: c.getAnonymousId as ResolvedConfig['getAnonymousId'],
     onEventBlocked: c.onEventBlocked as ResolvedConfig['onEventBlocked'],
     logLevel: c.logLevel ?? 'warn',

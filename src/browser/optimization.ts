@@ -24,10 +24,11 @@ import {
 } from '../core/resolve.js';
 import {
   Changes, Profile, ProfileId, SelectedOptimizations,
-  type Change, type Json, type OptimizationData, type Profile as ProfileT, type SelectedOptimization,
+  OptimizationData, type Change, type Json, type Profile as ProfileT, type SelectedOptimization,
 } from '../core/wire.js';
 import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
-import { resolveConfig, type OptimizationConfig, type ResolvedConfig } from './config.js';
+import { resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
+import { locks, QueueStore, type Ev } from './queue-store.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
 import { listen } from './listen.js';
@@ -72,10 +73,18 @@ export interface EventResult {
   readonly data?: OptimizationData;
 }
 
-export type { FlagViewPayload, HoverPayload, ViewPayload };
+export type { DroppedEvents, FlagViewPayload, HoverPayload, ViewPayload };
 
 type StateKey = keyof OptimizationState;
 const HISTORY = 50;
+/** Failures in a row after which the circuit opens: no automatic attempt for 30 s. */
+const BREAKER = 6;
+/** Exponential backoff with jitter (≈1 s doubling to 30 s), 30 s once the circuit is open; a longer Retry-After wins. */
+const backoff = (failures: number, retryAfterMs = 0) =>
+  Math.max(retryAfterMs, failures >= BREAKER ? 30_000 : Math.min(30_000, 500 * 2 ** failures) * (0.5 + Math.random() / 2));
+/** sendBeacon and keepalive bodies stay under 64 KB. */
+const CHUNK_BYTES = 60_000;
+type SyncMessage = { c?: ConsentChoice; r?: 1; d?: OptimizationData };
 
 interface PendingExperience {
   event: Record<string, unknown>;
@@ -108,7 +117,18 @@ export class ContentfulOptimization {
   #insightsQueue: PendingInsights[] = [];
   #sending = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #retryDelay = 0;
+  #expFailures = 0;
+  #insTimer: ReturnType<typeof setTimeout> | undefined;
+  #insFailures = 0;
+  #insFlight: Promise<void> | undefined;
+  /** Batches out for delivery: they stay in the persisted copy until the API answered. */
+  #inflightExp: PendingExperience[] = [];
+  #inflightIns: PendingInsights[] = [];
+  #queues: QueueStore;
+  #saveQueued = false;
+  #post: (m: SyncMessage) => void = () => {};
+  /** True while applying another tab's change: it is not sent back. */
+  #remote = false;
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #teardown: Array<() => void> = [];
   #destroyed = false;
@@ -121,7 +141,8 @@ export class ContentfulOptimization {
     this.#win = deps.window ?? window;
     const nav = this.#win.navigator;
     this.config = resolveConfig(config, nav?.language || 'en-US');
-    this.#kv = createKeyValueStore(deps.storage ?? safeLocalStorage(this.#win));
+    const ls = deps.storage ?? safeLocalStorage(this.#win);
+    this.#kv = createKeyValueStore(ls);
     const debug = this.#kv.get(STORAGE_KEYS.debug) === 'true';
     this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
@@ -129,6 +150,7 @@ export class ContentfulOptimization {
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
       doc: this.#win.document,
     });
+    this.#queues = new QueueStore(this.config.clientId);
 
     // 1. Resolve event consent and persistence consent: explicit defaults, then persisted values,
     //    then legacy accepted consent. A boolean `defaults.consent` maps to both.
@@ -175,8 +197,8 @@ export class ContentfulOptimization {
     this.#teardown.push(this.#store.subscribe((s) => this.#persist(s)));
     if (persistenceConsent === true) this.#persistAll(this.#store.value);
 
-    this.ready = persistenceConsent === true ? this.#stateEntries.load() : Promise.resolve();
-    this.#listen();
+    this.ready = persistenceConsent === true ? Promise.all([this.#stateEntries.load(), this.#restore()]).then(() => {}) : Promise.resolve();
+    this.#listen(ls);
     provideRuntime(this);
   }
 
@@ -284,6 +306,7 @@ export class ContentfulOptimization {
     }
     if (c.events === false) this.#purgeQueues('consent revoked');
     if (c.persistence === false) {
+      void this.#queues.clear();
       this.#clearDurableContinuity();
       void this.#stateEntries.clearDurable();
     }
@@ -295,7 +318,9 @@ export class ContentfulOptimization {
       this.#adoptCookie();
     }
     this.#store.set(patch);
+    this.#post({ c });
     if (grantedLater) {
+      this.#save();
       this.#persistAll(this.#store.value);
       void this.#stateEntries.enablePersistence().then(() => this.#stateEntries.load());
     }
@@ -315,11 +340,12 @@ export class ContentfulOptimization {
       profile: undefined, selectedOptimizations: undefined, changes: undefined, requestState: { status: 'idle' },
       events: Object.freeze([]), blockedEvents: Object.freeze([]),
     });
+    this.#post({ r: 1 });
   }
 
   /** Sends what is queued now (Insights and any Experience events waiting for a retry). */
   async flush(): Promise<void> {
-    await Promise.all([this.#flushExperience(), this.#flushInsights(false)]);
+    await Promise.all([this.#flushExperience(true), this.#flushInsights(1)]);
   }
 
   /** Flushes the queues and releases listeners and timers. Persisted user state stays. */
@@ -327,11 +353,12 @@ export class ContentfulOptimization {
     if (this.#destroyed) return;
     // Queued Experience events go out too: the loop drains what is queued even once destroyed
     // (the gate lets nothing new in and no retry is scheduled after this point).
-    void this.#flushExperience();
-    void this.#flushInsights(true);
+    // The persisted copy is final before the queues can be adopted by another runtime.
+    void Promise.allSettled([this.#flushExperience(true), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
     this.#destroyed = true;
     for (const off of this.#teardown.splice(0)) off();
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    if (this.#insTimer) clearTimeout(this.#insTimer);
     if (this.#flushTimer) clearInterval(this.#flushTimer);
   }
 
@@ -408,67 +435,88 @@ export class ContentfulOptimization {
     this.#recordEmitted('experience', event);
     return new Promise<EventResult>((resolve) => {
       this.#experienceQueue.push({ event, resolve });
+      this.#cap();
       queueMicrotask(() => void this.#flushExperience());
     });
   }
 
   /**
    * Sends queued Experience events in order, all queued events in one request (the API takes an
-   * array), one request at a time so the profile id a request creates is used by the next.
+   * array), one request at a time so the profile id a request creates is used by the next. Across
+   * tabs one flush runs at a time (Web Lock). `force` (flush(), a retry, back online) also tries
+   * while the circuit is open.
    */
-  async #flushExperience(): Promise<void> {
+  async #flushExperience(force = false): Promise<void> {
     if (this.#sending || this.#destroyed || !this.#experienceQueue.length) return;
+    if (!force && this.#retryTimer && this.#expFailures >= BREAKER) return;
     this.#sending = true;
     try {
       await this.ready;
-      while (this.#experienceQueue.length) {
-        if (!this.#store.value.online) {
-          this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
-          this.#settleWaiting();
-          return;
-        }
-        const generation = this.#generation;
-        const purges = this.#purges;
-        // The batch leaves the queue while it is in flight: a purge then only drops what is still queued.
-        const batch = this.#experienceQueue.splice(0, 200);
-        this.#store.set({ requestState: { status: 'pending' } });
-        const res = await sendExperienceEvents({
-          ...this.#apiBase(),
-          profileId: this.#selectProfileId(),
-          events: batch.map((p) => p.event),
-          features: this.config.enabledFeatures,
-          stateEntries: this.#stateEntries.list(),
-          preflight: this.config.preflight,
-        });
-        if (generation !== this.#generation) {
-          // reset() or a cookie adoption meanwhile: the answer belongs to a previous identity.
-          for (const p of batch) p.resolve({ accepted: false });
-          if (this.#store.value.requestState.status === 'pending') this.#store.set({ requestState: { status: 'idle' } });
-          continue;
-        }
-        if (res.ok || !res.retryable || purges !== this.#purges) {
-          // Consent revoked meanwhile: the request had left with consent, so its answer still updates
-          // in-memory state (durable storage follows persistence consent), but a failure is not retried.
-          const result = this.#apply(res);
-          for (const p of batch) p.resolve(result);
-          this.#retryDelay = 0;
-          if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
-          else if (!res.retryable) {
-            const code = res.code ?? res.status ?? res.reason;
-            // Production keeps only the API's own reason; README "Error codes" explains E020.
-            this.log.warn('E020', __DEV__ ? `the Experience API refused ${batch.length} event(s) (${code}): ${res.message}. They were dropped.` : `${code}: ${res.message}`);
+      await this.#locked(async () => {
+        while (this.#experienceQueue.length) {
+          if (!this.#store.value.online) {
+            this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
+            this.#settleWaiting();
+            return;
           }
-        } else {
-          this.#experienceQueue.unshift(...batch);
-          this.#fail(res);
-          this.#settleWaiting();
-          this.#scheduleRetry(res.retryAfterMs);
-          return;
+          const generation = this.#generation;
+          const purges = this.#purges;
+          // The batch leaves the queue while it is in flight: a purge then only drops what is still queued.
+          const batch = this.#inflightExp = this.#experienceQueue.splice(0, 200);
+          this.#store.set({ requestState: { status: 'pending' } });
+          const res = await sendExperienceEvents({
+            ...this.#apiBase(),
+            profileId: this.#selectProfileId(),
+            events: batch.map((p) => p.event),
+            features: this.config.enabledFeatures,
+            stateEntries: this.#stateEntries.list(),
+            preflight: this.config.preflight,
+          });
+          this.#inflightExp = [];
+          this.#save();
+          if (generation !== this.#generation) {
+            // reset() or a cookie adoption meanwhile: the answer belongs to a previous identity.
+            for (const p of batch) p.resolve({ accepted: false });
+            if (this.#store.value.requestState.status === 'pending') this.#store.set({ requestState: { status: 'idle' } });
+            continue;
+          }
+          if (res.ok || !res.retryable || purges !== this.#purges) {
+            // Consent revoked meanwhile: the request had left with consent, so its answer still updates
+            // in-memory state (durable storage follows persistence consent), but a failure is not retried.
+            const result = this.#apply(res);
+            for (const p of batch) p.resolve(result);
+            this.#expFailures = 0;
+            if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
+            else if (!res.retryable) {
+              const code = res.code ?? res.status ?? res.reason;
+              // Production keeps only the API's own reason; README "Error codes" explains E020.
+              this.log.warn('E020', __DEV__ ? `the Experience API refused ${batch.length} event(s) (${code}): ${res.message}. They were dropped.` : `${code}: ${res.message}`);
+              this.#drop('experience', 'refused', batch.map((p) => p.event));
+            }
+          } else {
+            this.#experienceQueue.unshift(...batch);
+            this.#cap();
+            this.#fail(res);
+            this.#settleWaiting();
+            this.#scheduleRetry(res.retryAfterMs);
+            return;
+          }
         }
-      }
+      });
     } finally {
       this.#sending = false;
+      // Events queued while the lock was being released.
+      if (this.#experienceQueue.length) {
+        if (this.#store.value.online && !this.#retryTimer) queueMicrotask(() => void this.#flushExperience());
+        else this.#settleWaiting();
+      }
     }
+  }
+
+  /** One delivery at a time across the tabs of this site (Web Locks where available). */
+  #locked(fn: () => Promise<void>): Promise<void> {
+    const l = locks();
+    return l ? l.request(`ctfl-opt-flush:${this.config.clientId}`, fn) as Promise<void> : fn();
   }
 
   /** Callers of events that wait for a retry are answered now (accepted, no data yet). */
@@ -478,9 +526,8 @@ export class ContentfulOptimization {
 
   #scheduleRetry(retryAfterMs?: number): void {
     if (this.#retryTimer || this.#destroyed) return;
-    this.#retryDelay = Math.min(30_000, this.#retryDelay ? this.#retryDelay * 2 : 1000);
-    const delay = Math.max(retryAfterMs ?? 0, this.#retryDelay * (0.5 + Math.random() / 2));
-    this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; void this.#flushExperience(); }, delay);
+    const delay = backoff(++this.#expFailures, retryAfterMs);
+    this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; void this.#flushExperience(true); }, delay);
   }
 
   #apply(res: ApiResult<ExperienceResult>): EventResult {
@@ -489,8 +536,11 @@ export class ContentfulOptimization {
       return { accepted: true };
     }
     const { profile, selectedOptimizations, changes } = res.data.data;
+    const before = this.#store.value.profile?.id;
     // One snapshot: no subscriber ever sees profile from one response and selections from another.
     this.#store.set({ profile, selectedOptimizations, changes, requestState: { status: 'success', at: new Date().toISOString() } });
+    // A new profile reaches the other tabs at once.
+    if (profile.id !== before) this.#post({ d: res.data.data });
     return { accepted: true, data: res.data.data };
   }
 
@@ -506,16 +556,20 @@ export class ContentfulOptimization {
   #insights(event: Record<string, unknown>): void {
     this.#recordEmitted('insights', event);
     this.#insightsQueue.push({ profileId: this.#store.value.profile?.id, event });
-    if (this.#insightsQueue.length >= this.config.insights.batchSize) void this.#flushInsights(false);
+    this.#cap();
+    if (this.#insightsQueue.length >= this.config.insights.batchSize) void this.#flushInsights(0);
   }
 
   /**
-   * One batch item per profile. Events made before any profile existed wait for the first profile
-   * (the Insights API needs one) instead of being dropped.
+   * One batch item per profile, in chunks under 64 KB. Events made before any profile existed wait
+   * for the first profile (the Insights API needs one) instead of being dropped. `mode` 0: automatic
+   * (waits out a backoff); 1: flush(), a retry, back online; 2: the page goes away (sendBeacon).
    */
-  async #flushInsights(beacon: boolean): Promise<void> {
+  async #flushInsights(mode: 0 | 1 | 2): Promise<void> {
+    if (mode < 2 && this.#insFlight) return mode ? this.#insFlight.then(() => this.#flushInsights(1)) : undefined;
+    if (!mode && (this.#insTimer || !this.#store.value.online)) return;
     const current = this.#store.value.profile?.id;
-    const ready: PendingInsights[] = [];
+    let ready: PendingInsights[] = [];
     const waiting: PendingInsights[] = [];
     for (const p of this.#insightsQueue) {
       const id = p.profileId ?? current;
@@ -526,29 +580,105 @@ export class ContentfulOptimization {
       if (__DEV__ && waiting.length) this.log.debug(`${waiting.length} Insights event(s) wait for a profile`);
       return;
     }
+    const { insightsBaseUrl: baseUrl, clientId, environment } = this.config;
+    const nav = this.#win.navigator;
+    // Offline, the page goes away with its queue persisted (or lost without persistence consent).
+    if (mode === 2 && !this.#store.value.online) return;
+    if (mode === 2 && typeof nav?.sendBeacon === 'function') {
+      // Hand each chunk to the browser; what it refuses stays queued (and persisted) for fetch or the next load.
+      const left: PendingInsights[] = [];
+      for (const c of chunks(ready, CHUNK_BYTES)) {
+        if (!nav.sendBeacon(insightsUrl(baseUrl, clientId, environment), new Blob([JSON.stringify(toBatch(c))], { type: 'text/plain' }))) left.push(...c);
+      }
+      this.#insightsQueue = [...left, ...waiting];
+      this.#save();
+      if (!(ready = left).length) return;
+    }
     this.#insightsQueue = waiting;
-    const byProfile = new Map<string, Record<string, unknown>[]>();
-    for (const p of ready) {
-      const list = byProfile.get(p.profileId!) ?? [];
-      list.push(p.event);
-      byProfile.set(p.profileId!, list);
-    }
-    const batch = [...byProfile].map(([id, events]) => ({ profile: { id }, events })) as never;
-    const url = this.config.insightsBaseUrl;
-    if (beacon && typeof this.#win.navigator?.sendBeacon === 'function') {
-      const body = new Blob([JSON.stringify(batch)], { type: 'text/plain' });
-      if (this.#win.navigator.sendBeacon(insightsUrl(url, this.config.clientId, this.config.environment), body)) return;
-    }
+    this.#inflightIns = ready;
     const purges = this.#purges;
-    const res = await sendInsightsBatch({
-      baseUrl: url, clientId: this.config.clientId, environment: this.config.environment, batch,
-      fetch: this.#fetch, timeoutMs: this.config.timeoutMs, keepalive: beacon,
+    let failed = false;
+    this.#insFlight = this.#locked(async () => {
+      for (const c of chunks(ready, mode === 2 ? CHUNK_BYTES : 8 * CHUNK_BYTES)) {
+        const res = await sendInsightsBatch({
+          baseUrl, clientId, environment, batch: toBatch(c), fetch: this.#fetch, timeoutMs: this.config.timeoutMs, keepalive: mode === 2,
+        });
+        if (!res.ok && res.retryable) {
+          failed = true;
+          if (purges !== this.#purges) return;
+          // Put them back in front, in order; a retry follows the backoff.
+          this.#insightsQueue = [...this.#inflightIns, ...this.#insightsQueue];
+          this.#cap();
+          if (!this.#insTimer && !this.#destroyed) {
+            this.#insTimer = setTimeout(() => { this.#insTimer = undefined; void this.#flushInsights(1); }, backoff(++this.#insFailures, res.retryAfterMs));
+          }
+          return;
+        }
+        this.#inflightIns = this.#inflightIns.slice(c.length);
+        if (!res.ok) {
+          this.log.warn('E021', __DEV__ ? `the Insights API refused ${c.length} event(s): ${res.message}. They were dropped.` : res.message);
+          this.#drop('insights', 'refused', c.map((p) => p.event));
+        }
+        this.#insFailures = 0;
+        if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+        this.#save();
+      }
+    }).finally(() => {
+      this.#insFlight = undefined;
+      this.#inflightIns = [];
+      this.#save();
+      if (!failed && this.#insightsQueue.length >= this.config.insights.batchSize) void this.#flushInsights(0);
     });
-    if (!res.ok && res.retryable && purges === this.#purges) {
-      // Put them back in front, in order; delivery retries on the next flush.
-      this.#insightsQueue = [...ready, ...this.#insightsQueue];
-    } else if (!res.ok && !res.retryable) {
-      this.log.warn('E021', __DEV__ ? `the Insights API refused ${ready.length} event(s): ${res.message}. They were dropped.` : res.message);
+    return this.#insFlight;
+  }
+
+  /** Restores the queues of tabs that are gone (a reload, a closed tab) and sends them. */
+  async #restore(): Promise<void> {
+    const q = await this.#queues.adopt();
+    if (this.#store.value.persistenceConsent !== true) return;
+    const noop = () => {};
+    this.#experienceQueue.unshift(...q.e.map((event) => ({ event, resolve: noop })));
+    this.#insightsQueue.unshift(...q.i);
+    this.#cap();
+    this.#save();
+    queueMicrotask(() => { void this.#flushExperience(); void this.#flushInsights(0); });
+  }
+
+  /** Mirrors the queues (in flight included) to IndexedDB, once per task, with persistence consent only. */
+  #save(): void {
+    if (this.#saveQueued || this.#store.value.persistenceConsent !== true) return;
+    this.#saveQueued = true;
+    queueMicrotask(() => { this.#saveQueued = false; this.#saveNow(); });
+  }
+
+  #saveNow(): void {
+    if (this.#store.value.persistenceConsent !== true) return;
+    this.#queues.save({
+      e: [...this.#inflightExp, ...this.#experienceQueue].map((p) => p.event),
+      i: [...this.#inflightIns, ...this.#insightsQueue],
+    });
+  }
+
+  /** Past a cap the oldest events go, reported to onDrop. */
+  #cap(): void {
+    const { maxExperienceEvents, maxInsightsEvents } = this.config.queue;
+    const e = this.#experienceQueue;
+    if (e.length > maxExperienceEvents) {
+      const gone = e.splice(0, e.length - maxExperienceEvents);
+      for (const p of gone) p.resolve({ accepted: false });
+      this.#drop('experience', 'cap', gone.map((p) => p.event));
+    }
+    const i = this.#insightsQueue;
+    if (i.length > maxInsightsEvents) this.#drop('insights', 'cap', i.splice(0, i.length - maxInsightsEvents).map((p) => p.event));
+    this.#save();
+  }
+
+  #drop(api: DroppedEvents['api'], reason: DroppedEvents['reason'], events: Ev[]): void {
+    if (reason === 'cap') this.log.warnOnce('E022', __DEV__ ? `the ${api} queue is full: the oldest events were dropped (config queue).` : api);
+    try {
+      this.config.onDrop?.(Object.freeze({ api, reason, messageIds: Object.freeze(events.map((e) => String(e.messageId))) }));
+    } catch (error) {
+      this.log.error('E014', __DEV__ ? 'onDrop threw; the SDK kept going.' : '', error);
     }
   }
 
@@ -563,7 +693,10 @@ export class ContentfulOptimization {
     const dropped = pending.length + this.#insightsQueue.length;
     this.#insightsQueue = [];
     this.#purges++;
+    void this.#queues.clear();
     if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+    if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+    this.#expFailures = this.#insFailures = 0;
     if (__DEV__ && dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
   }
 
@@ -730,24 +863,90 @@ export class ContentfulOptimization {
   // ---------------------------------------------------------------------------------------------
   // Page lifecycle
 
-  #listen(): void {
+  #listen(ls: Storage | undefined): void {
     const win = this.#win;
     const on = (target: EventTarget, type: string, fn: () => void) => listen(this.#teardown, target, type, fn);
     on(win, 'online', () => {
       this.#store.set({ online: true });
       if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+      if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+      this.#expFailures = this.#insFailures = 0;
       void this.flush();
     });
     on(win, 'offline', () => this.#store.set({ online: false }));
     // Hidden pages may never come back: hand what is queued to the browser to deliver.
-    on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') void this.#flushInsights(true); });
-    on(win, 'pagehide', () => void this.#flushInsights(true));
-    this.#flushTimer = setInterval(() => void this.#flushInsights(false), this.config.insights.flushIntervalMs);
+    // Experience events (not de-duplicated by the API) wait in the persisted queue for the next load;
+    // without persistence consent they leave now with fetch keepalive.
+    const away = () => { void this.#flushInsights(2); if (this.#store.value.persistenceConsent !== true) void this.#flushExperience(true); };
+    on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') away(); });
+    on(win, 'pagehide', away);
+    this.#flushTimer = setInterval(() => void this.#flushInsights(0), this.config.insights.flushIntervalMs);
+    // Tabs stay in step: consent, reset() and a new profile reach the other tabs of this site at once.
+    const name = `ctfl-opt:${this.config.clientId}`;
+    // Messages come from any script of this origin: validated like everything else read from outside.
+    const receive = (raw: unknown) => {
+      const m = raw as SyncMessage | null;
+      if (!m || typeof m !== 'object') return;
+      this.#remote = true;
+      try {
+        if (m.c !== undefined) this.consent(m.c); // consent() ignores fields that are not booleans
+        else if (m.r === 1) this.reset();
+        else if (m.d !== undefined) {
+          const d = OptimizationData.safeParse(m.d);
+          if (d.success && d.data.profile.id !== this.#store.value.profile?.id) {
+            this.#store.set({ profile: deepFreeze(d.data.profile), selectedOptimizations: deepFreeze(d.data.selectedOptimizations), changes: deepFreeze(d.data.changes) });
+          }
+        }
+      } catch (error) {
+        if (__DEV__) this.log.debug('ignored a malformed message from another tab', error);
+      } finally { this.#remote = false; }
+    };
+    const send = (fn: (m: SyncMessage) => void) => { this.#post = (m) => { if (!this.#remote && !this.#destroyed) fn(m); }; };
+    if (typeof BroadcastChannel === 'function') {
+      const ch = new BroadcastChannel(name);
+      ch.onmessage = (e) => receive(e.data);
+      this.#teardown.push(() => ch.close());
+      send((m) => ch.postMessage(m));
+    } else {
+      // Fallback: a storage event in the other tabs (written and removed at once; the nonce makes each write new).
+      listen(this.#teardown, win, 'storage', (e: StorageEvent) => {
+        if (e.key !== name || !e.newValue) return;
+        let m: unknown;
+        try { m = JSON.parse(e.newValue); } catch { return; }
+        receive(m);
+      });
+      send((m) => { try { ls?.setItem(name, JSON.stringify({ ...m, n: uuid() })); ls?.removeItem(name); } catch { /* storage unavailable */ } });
+    }
     // A profile that appears later releases Insights events that were waiting for one.
     this.#teardown.push(this.#store.select('profile').subscribe((p) => {
-      if (p && this.#insightsQueue.some((e) => !e.profileId)) void this.#flushInsights(false);
+      if (p && this.#insightsQueue.some((e) => !e.profileId)) void this.#flushInsights(0);
     }));
   }
+}
+
+/** Chunks whose JSON stays under `max` bytes (64 KB for sendBeacon and keepalive). */
+function chunks(items: PendingInsights[], max: number): PendingInsights[][] {
+  const out: PendingInsights[][] = [];
+  const enc = new TextEncoder();
+  let size = max;
+  for (const p of items) {
+    const n = enc.encode(JSON.stringify(p.event)).length + 64;
+    if (size + n > max) { out.push([]); size = 0; }
+    out[out.length - 1]!.push(p);
+    size += n;
+  }
+  return out;
+}
+
+/** One batch item per profile. */
+function toBatch(items: PendingInsights[]): never {
+  const byProfile = new Map<string, Record<string, unknown>[]>();
+  for (const p of items) {
+    const list = byProfile.get(p.profileId!) ?? [];
+    list.push(p.event);
+    byProfile.set(p.profileId!, list);
+  }
+  return [...byProfile].map(([id, events]) => ({ profile: { id }, events })) as never;
 }
 
 function safeLocalStorage(win: Window): Storage | undefined {

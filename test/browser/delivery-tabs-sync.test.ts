@@ -1,0 +1,77 @@
+// Issue 6: tabs stay in step without BroadcastChannel (the storage-event fallback), and messages from
+// other tabs are validated like any other outside input. The other tab is a same-origin iframe: its
+// localStorage writes fire real `storage` events in this page, as another tab's would.
+import { deepEqual, equal, ok } from '../helpers/assert.js';
+import { clearBrowserState, createRuntime, destroyRuntimes, sleep, uniqueOrg, waitFor } from '../helpers/browser.js';
+
+function otherTab(): Promise<{ win: Window; remove: () => void }> {
+  const frame = document.createElement('iframe');
+  frame.src = '/test/fixtures/delivery/index.html';
+  document.body.append(frame);
+  return new Promise((resolve) => frame.addEventListener('load', () => resolve({ win: frame.contentWindow!, remove: () => frame.remove() }), { once: true }));
+}
+
+function trapErrors() {
+  const errors: unknown[] = [];
+  const onError = (e: ErrorEvent) => errors.push(e.error ?? e.message);
+  const onRejection = (e: PromiseRejectionEvent) => errors.push(e.reason);
+  window.addEventListener('error', onError);
+  window.addEventListener('unhandledrejection', onRejection);
+  return { errors, stop: () => { window.removeEventListener('error', onError); window.removeEventListener('unhandledrejection', onRejection); } };
+}
+
+describe('delivery: tabs in step', () => {
+  const saved = globalThis.BroadcastChannel;
+  beforeEach(clearBrowserState);
+  afterEach(() => {
+    destroyRuntimes();
+    (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel = saved;
+  });
+
+  it('without BroadcastChannel, consent(false) in one tab reaches the other through a storage event, and back', async () => {
+    // Browsers without BroadcastChannel: removed for this runtime only (say why: Chromium always has it).
+    delete (globalThis as { BroadcastChannel?: unknown }).BroadcastChannel;
+    const org = uniqueOrg('tab-ls');
+    const here = createRuntime({ clientId: org, defaults: { consent: true } });
+    const tab = await otherTab();
+    try {
+      // The other tab revokes: it writes the message key, which fires `storage` here.
+      tab.win.localStorage.setItem(`ctfl-opt:${org}`, JSON.stringify({ c: false, n: 'nonce-1' }));
+      await waitFor(() => here.state.consent === false, 2000, 'consent(false) from the other tab');
+      equal(here.state.persistenceConsent, false);
+      // This tab grants: the other tab sees the storage event with the message.
+      const seen: string[] = [];
+      tab.win.addEventListener('storage', (e) => { if (e.key === `ctfl-opt:${org}` && e.newValue) seen.push(e.newValue); });
+      here.consent(true);
+      await waitFor(() => seen.length > 0, 2000, 'the message in the other tab');
+      deepEqual(JSON.parse(seen[0]!).c, { events: true, persistence: true });
+    } finally {
+      tab.remove();
+    }
+  });
+
+  it('malformed messages from another tab change nothing and throw nothing into the page', async () => {
+    const org = uniqueOrg('tab-bad');
+    const here = createRuntime({ clientId: org, defaults: { consent: true } });
+    const { data } = await here.page();
+    ok(data?.profile.id);
+    const trap = trapErrors();
+    try {
+      const channel = new BroadcastChannel(`ctfl-opt:${org}`);
+      for (const junk of [null, 'x', 42, { d: { profile: '<img src=x>' } }, { d: { profile: { id: 'a; path=/x' }, selectedOptimizations: 1, changes: [] } }, { c: 'yes' }, { r: 'please' }]) {
+        channel.postMessage(junk);
+      }
+      channel.close();
+      // And a storage event that is not JSON (the fallback listener).
+      const tab = await otherTab();
+      tab.win.localStorage.setItem(`ctfl-opt:${org}`, '{not json');
+      await sleep(200);
+      tab.remove();
+      equal(here.profile?.id, data!.profile.id, 'profile unchanged');
+      equal(here.state.consent, true, 'consent unchanged');
+      deepEqual(trap.errors, []);
+    } finally {
+      trap.stop();
+    }
+  });
+});
