@@ -2,6 +2,8 @@
  * The `ctfl-opt-aid` cookie: the one browser–server continuity channel. Always `Path=/`, readable
  * by script (a cookie written from script can never be HttpOnly), `SameSite=Lax`, `Secure` on https.
  */
+import { cookiePairs } from '../core/text.js';
+
 export { ANONYMOUS_ID_COOKIE } from '../core/constants.js';
 export const LEGACY_ANONYMOUS_ID_COOKIE = 'ntaid';
 
@@ -15,29 +17,17 @@ export interface CookieOptions {
 }
 
 export function readCookie(name: string, doc: Document = document): string | undefined {
-  let all: string;
-  try { all = doc.cookie; } catch { return undefined; }
-  for (const part of all.split(';')) {
-    const i = part.indexOf('=');
-    if (i < 0) continue;
-    if (part.slice(0, i).trim() !== name) continue;
-    const raw = part.slice(i + 1).trim();
-    try { return decodeURIComponent(raw); } catch { return undefined; }
-  }
-  return undefined;
+  return readCookiesWithPrefix(name, doc, true)[0]?.[1];
 }
 
-/** All cookies whose name starts with `prefix`. */
-export function readCookiesWithPrefix(prefix: string, doc: Document = document): Array<[string, string]> {
+/** All cookies whose name starts with `prefix` (or is exactly `prefix` when `exact`), decoded. */
+export function readCookiesWithPrefix(prefix: string, doc: Document = document, exact = false): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   let all: string;
   try { all = doc.cookie; } catch { return out; }
-  for (const part of all.split(';')) {
-    const i = part.indexOf('=');
-    if (i < 0) continue;
-    const name = part.slice(0, i).trim();
-    if (!name.startsWith(prefix)) continue;
-    try { out.push([name, decodeURIComponent(part.slice(i + 1).trim())]); } catch { /* skip */ }
+  for (const [name, raw] of cookiePairs(all)) {
+    if (exact ? name !== prefix : !name.startsWith(prefix)) continue;
+    try { out.push([name, decodeURIComponent(raw)]); } catch { /* not percent-encoded properly: not a value */ }
   }
   return out;
 }

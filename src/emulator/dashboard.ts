@@ -7,13 +7,13 @@
  * and organization ids from URLs, and none of it may become markup. The page needs no script and
  * is served with `Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'`.
  */
+import { escapeHtml } from '../core/text.js';
 import type { SpaceModel } from './space.js';
 import type { Store } from './store.js';
 
 export const DASHBOARD_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+export { escapeHtml };
 
 /** experienceId → variant index → distinct views. */
 export function countExposures(store: Store, organization: string | null): Map<string, Map<number, number>> {

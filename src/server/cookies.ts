@@ -8,6 +8,7 @@
 import { ANONYMOUS_ID_COOKIE } from '../core/constants.js';
 import { OptimizationError } from '../core/log.js';
 import { ProfileId } from '../core/schemas.js';
+import { cookiePairs } from '../core/text.js';
 
 export { ANONYMOUS_ID_COOKIE };
 
@@ -34,10 +35,9 @@ function* readCookies(cookieHeader: CookieHeader, name: string): Generator<strin
   const headers = typeof cookieHeader === 'string' ? [cookieHeader] : Array.isArray(cookieHeader) ? cookieHeader : [];
   for (const header of headers) {
     if (typeof header !== 'string') continue;
-    for (const part of header.split(';')) {
-      const i = part.indexOf('=');
-      if (i < 0 || part.slice(0, i).trim() !== name) continue;
-      let raw = part.slice(i + 1).trim();
+    for (const [key, value] of cookiePairs(header)) {
+      if (key !== name) continue;
+      let raw = value;
       if (raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"')) raw = raw.slice(1, -1);
       try { yield decodeURIComponent(raw); } catch { /* not percent-encoded properly: not a value */ }
     }

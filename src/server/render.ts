@@ -10,13 +10,9 @@
  */
 import { resolveByBaselineId, type EntryDecision } from '../core/resolve.js';
 import type { SelectedOptimization } from '../core/schemas.js';
+import { escapeHtml } from '../core/text.js';
 
-const ESCAPE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text or attribute value → HTML-safe text. */
-export function escapeHtml(value: string): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPE[c]!);
-}
+export { escapeHtml };
 
 const ATTRIBUTE_NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
 const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
