@@ -28,7 +28,7 @@ export default {
     },
   ],
   plugins: [
-    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json', define: { __DEV__: 'true', __VERSION__: '"test"', __PACKAGE_NAME__: '"@ctfl/optimization-elements"' } }),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json', define: { __DEV__: 'true', __UMD__: 'false', __VERSION__: '"test"', __PACKAGE_NAME__: '"@ctfl/optimization-elements"' } }),
   ],
   browsers: [
     chromeLauncher({

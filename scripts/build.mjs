@@ -14,7 +14,32 @@ const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('pac
 const define = {
   __VERSION__: JSON.stringify(pkg.version),
   __PACKAGE_NAME__: JSON.stringify(pkg.name),
+  __UMD__: 'false',
 };
+const umdDefine = { ...define, __DEV__: 'false', __UMD__: 'true' };
+
+/**
+ * A chunk of the script-tag bundle (dist/optimization.<name>.js) imports the runtime registry and
+ * lit's ReactiveElement from the bundle that loaded it (src/chunks/shared.ts), never a copy: one
+ * registry means one runtime for every element.
+ */
+const sharedWithBundle = {
+  name: 'shared-with-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^@lit\/reactive-element$/ }, () => ({ path: 'reactive-element', namespace: 'ctfl-shared' }));
+    b.onResolve({ filter: /\/browser\/registry\.js$/ }, () => ({ path: 'registry', namespace: 'ctfl-shared' }));
+    b.onLoad({ filter: /.*/, namespace: 'ctfl-shared' }, ({ path }) => ({
+      contents: `const s = window.ContentfulOptimization && window.ContentfulOptimization[Symbol.for('ctfl-optimization.shared')];
+if (!s) throw new Error('ctfl-opt/E008: load optimization.umd.js before its chunks');
+${path === 'registry' ? 'export const { currentRuntime, onRuntime, provideRuntime } = s;' : 'export const { ReactiveElement } = s;'}`,
+      loader: 'js',
+    }));
+  },
+};
+/** Lazily loaded chunks of the script-tag bundle: [entry, output name]. */
+const chunks = [
+  ['src/chunks/consent-bridge.ts', 'consent-bridge'],
+];
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
@@ -23,7 +48,11 @@ const targets = [
     target: 'es2022', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
   // The script-tag bundle: everything inlined, minified, dev-only checks stripped.
   { entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', format: 'iife', platform: 'browser',
-    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: { ...define, __DEV__: 'false' } },
+    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine },
+  ...chunks.map(([entry, name]) => ({
+    entryPoints: [entry], outfile: `dist/optimization.${name}.js`, format: 'iife', platform: 'browser',
+    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [sharedWithBundle],
+  })),
   // Stateless server entry.
   { entryPoints: ['src/server/index.ts'], outfile: 'dist/server.mjs', format: 'esm', platform: 'node',
     target: 'node20', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },

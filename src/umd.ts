@@ -6,13 +6,19 @@
  * `window.ctflOptimizationConfig` (which wins) — the instance `window.optimization`. Callbacks pushed
  * onto a stub `window.optimization = window.optimization || []` before the bundle loaded run once it
  * is ready. Including the script twice is detected and harmless.
+ *
+ * `<ctfl-consent-bridge>` is not in this file: when the page has one (in its HTML or added later),
+ * the bundle loads `optimization.consent-bridge.js` from its own directory, so pages without a
+ * consent bridge do not pay for it.
  */
 import { ContentfulOptimization } from './browser/optimization.js';
 import type { OptimizationConfig } from './browser/config.js';
 import { ANONYMOUS_ID_COOKIE } from './browser/cookies.js';
 import { HANDOFF_ELEMENT_ID } from './browser/handoff.js';
 import { OptimizationError } from './core/log.js';
-import { defineElements } from './elements/index.js';
+import { defineContentElements } from './elements/define.js';
+import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
+import { SHARED, shared } from './chunks/shared.js';
 
 type Callback = (sdk: ContentfulOptimization) => void;
 interface Stub extends Array<Callback> {}
@@ -24,19 +30,42 @@ interface GlobalWithSdk {
 }
 
 const g = window as unknown as GlobalWithSdk;
+let bridgeLoaded: Promise<void> | undefined;
 const script = document.currentScript as HTMLScriptElement | null;
 
 if (g.__ctflOptimizationLoaded__) {
   console.warn('ctfl-opt/E005: the optimization script is included more than once; the extra copy did nothing. Remove the duplicate <script> tag.');
 } else {
   g.__ctflOptimizationLoaded__ = true;
-  defineElements();
+  defineContentElements();
   const api = Object.assign(ContentfulOptimization, { init, ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError });
+  Object.defineProperty(api, SHARED, { value: shared });
   g.ContentfulOptimization = api;
+  const src = script?.src || document.querySelector<HTMLScriptElement>('script[src*="optimization.umd"]')?.src;
+  if (src) setChunkSource(src, script?.nonce);
+  // A bridge already in the page (markup before this script) decides consent before the automatic
+  // page() event, as it would if it were in this file: that page() waits for its chunk.
+  bridgeLoaded = loadWhenUsed('ctfl-consent-bridge', 'consent-bridge');
   const config = readConfig();
   if (config) {
     try { init(config); } catch (error) { console.error(String((error as Error).message ?? error)); }
   }
+}
+
+/**
+ * Loads a chunk as soon as the page has the element: now, or when one is added (a live
+ * HTMLCollection, checked once per batch of DOM changes until it appears).
+ */
+function loadWhenUsed(tag: string, chunk: ChunkName): Promise<void> | undefined {
+  const found = document.getElementsByTagName(tag);
+  const observer = new MutationObserver(check);
+  function check(): Promise<void> | undefined {
+    if (!found.length) return undefined;
+    observer.disconnect();
+    return loadChunk(chunk).catch((error: Error) => console.warn(error.message));
+  }
+  observer.observe(document, { childList: true, subtree: true });
+  return check();
 }
 
 /** Creates the instance, exposes it as `window.optimization`, runs queued callbacks, sends `page()`. */
@@ -48,7 +77,10 @@ function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOp
   Object.defineProperty(sdk, 'push', { value: (fn: Callback) => run(fn, sdk), enumerable: false });
   g.optimization = sdk;
   for (const fn of queued) run(fn, sdk);
-  if (config.autoPage !== false) void sdk.page();
+  if (config.autoPage !== false) {
+    if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
+    else void sdk.page();
+  }
   return sdk;
 }
 

@@ -1,6 +1,8 @@
-// <ctfl-consent-bridge> in the shipped script-tag bundle (dist/optimization.umd.js, production
-// build; run the build first): a CMP that decided before the bundle loaded is honoured before the
-// bundle's automatic page() event. This file imports no element source, so the bundle defines them.
+// <ctfl-consent-bridge> with the shipped script-tag bundle (dist/optimization.umd.js, production
+// build; run the build first): the bundle loads the bridge's chunk (dist/optimization.consent-bridge.js)
+// because the page has the element, and a CMP that decided before the bundle loaded is honoured
+// before the bundle's automatic page() event. This file imports no element source, so the bundle
+// and its chunk define them.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import { clearBrowserState, EMULATOR, experienceEventsFor, readCookieValue, uniqueOrg, waitFor } from '../helpers/browser.js';
 
@@ -34,16 +36,20 @@ describe('<ctfl-consent-bridge> in dist/optimization.umd.js', () => {
     console.error = (...args: unknown[]) => { printed.push(args.map(String).join(' ')); };
     try {
       await load('/dist/optimization.umd.js');
+      await customElements.whenDefined('ctfl-consent-bridge');
       const bad = document.createElement('ctfl-consent-bridge');
       bad.setAttribute('source', 'didomi');
       document.body.append(bad);
+      await new Promise((r) => setTimeout(r, 50));
     } finally {
       console.error = error;
     }
   });
 
-  it('the bundle defines the element and applies the earlier decision before its first page() event', async () => {
-    ok(customElements.get('ctfl-consent-bridge'), 'defined by the bundle');
+  it('the bundle loads the chunk and applies the earlier decision before its first page() event', async () => {
+    ok(customElements.get('ctfl-consent-bridge'), 'defined by the chunk');
+    const chunk = [...document.scripts].filter((s) => s.src.endsWith('/dist/optimization.consent-bridge.js'));
+    equal(chunk.length, 1, 'the chunk is loaded once, from next to the bundle');
     deepEqual([win.optimization.state.consent, win.optimization.state.persistenceConsent], [true, true]);
     const events = await waitFor(async () => { const e = await experienceEventsFor(org); return e.length ? e : undefined; }, 4000, 'page event');
     equal(events[0].type, 'page');

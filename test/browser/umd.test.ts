@@ -131,4 +131,28 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     equal(spy.withCode('E004').length, 1);
     equal(win.optimization, undefined);
   });
+  it('loads the consent bridge chunk only when the page has a <ctfl-consent-bridge>, also one added later', async () => {
+    const org = uniqueOrg('umd-chunk');
+    const { win, doc, spy, trap } = await page(`<script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
+    await settledPageEvents(org, 1);
+    const chunkRequests = () => win.performance.getEntriesByType('resource').filter((e: PerformanceResourceTiming) => e.name.includes('optimization.consent-bridge.js'));
+    equal(chunkRequests().length, 0, 'a page without a bridge never fetches its chunk');
+    equal(win.customElements.get('ctfl-consent-bridge'), undefined);
+    // A single-page app adds the bridge after load: the chunk arrives and the bridge passes the choice on.
+    const bridge = doc.createElement('ctfl-consent-bridge');
+    bridge.setAttribute('source', 'manual');
+    doc.body.append(bridge);
+    await waitFor(() => win.customElements.get('ctfl-consent-bridge'), 4000, 'the chunk defines the element');
+    equal(chunkRequests().length, 1);
+    equal(win.optimization.consentState.events, undefined);
+    (bridge as any).grant();
+    equal(win.optimization.consentState.events, true, 'the lazily defined bridge talks to the same runtime');
+    const second = doc.createElement('ctfl-consent-bridge');
+    second.setAttribute('source', 'manual');
+    doc.body.append(second);
+    await sleep(100);
+    equal(chunkRequests().length, 1, 'loaded once');
+    deepEqual([...spy.warns, ...spy.errors], []);
+    deepEqual(trap.errors, []);
+  });
 });

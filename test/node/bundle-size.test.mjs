@@ -10,13 +10,15 @@ import { join } from 'node:path';
 
 const UMD = join(root, 'dist', 'optimization.umd.js');
 /**
- * Issue 4 sets a budget of 20,000 B gzip for dist/optimization.umd.js with every element in it. It
- * is NOT met yet (see the closing note of that issue): with lit's ReactiveElement, zod/mini and the
- * consent bridge in one bundle the floor is above it. Until that is decided this test is a ratchet
- * at the measured size, so the bundle can only shrink; lower it whenever the bundle does.
+ * Issue 4 sets a budget of 20,000 B gzip for dist/optimization.umd.js with its elements in it. It
+ * is NOT met (see the closing notes of issue 4): lit's ReactiveElement and zod/mini, the product's
+ * chosen dependencies, alone take ~7.4 KB of it. The consent bridge is a lazily loaded chunk
+ * (dist/optimization.consent-bridge.js). Until the budget is decided this test is a ratchet at the
+ * measured size, so the bundle can only shrink; lower it whenever the bundle does.
  */
 const BUDGET_GZIP = 20_000;
-const RATCHET_GZIP = 26_300;
+const RATCHET_GZIP = 24_500;
+const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
 
 const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
 const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -26,7 +28,7 @@ async function scenario(source) {
   const out = await build({
     stdin: { contents: source, resolveDir: root, loader: 'ts' },
     bundle: true, minify: true, format: 'iife', write: false, platform: 'browser', target: 'es2022', legalComments: 'none',
-    define: { __DEV__: 'false', __VERSION__: '"0"', __PACKAGE_NAME__: '"x"' }, logLevel: 'silent',
+    define: { __DEV__: 'false', __UMD__: 'true', __VERSION__: '"0"', __PACKAGE_NAME__: '"x"' }, logLevel: 'silent',
   });
   return Buffer.from(out.outputFiles[0].contents);
 }
@@ -37,6 +39,16 @@ test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${
   const gz = gzip(buf);
   console.log(`optimization.umd.js: ${buf.length} B raw, ${gz} B gzip, ${brotli(buf)} B brotli (ratchet ${RATCHET_GZIP} B, budget ${BUDGET_GZIP} B gzip: ${gz - BUDGET_GZIP} B over)`);
   assert.ok(gz <= RATCHET_GZIP, `${gz} B gzip grew past the ${RATCHET_GZIP} B ratchet`);
+});
+
+test('lazily loaded chunks stay small and share the bundle\'s lit and runtime registry', () => {
+  for (const [name, ratchet] of Object.entries(CHUNK_RATCHET_GZIP)) {
+    const buf = readFileSync(join(root, 'dist', `optimization.${name}.js`));
+    console.log(`optimization.${name}.js: ${buf.length} B raw, ${gzip(buf)} B gzip, ${brotli(buf)} B brotli`);
+    assert.ok(gzip(buf) <= ratchet, `${name}: ${gzip(buf)} B gzip grew past ${ratchet} B`);
+    // A copy of ReactiveElement or of the registry would mean a second runtime registry.
+    assert.ok(!buf.toString().includes('reactiveElementVersions'), `${name} carries its own copy of lit`);
+  }
 });
 
 test('usage scenarios: runtime only, and runtime + one entry element', async () => {
