@@ -155,4 +155,32 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     deepEqual([...spy.warns, ...spy.errors], []);
     deepEqual(trap.errors, []);
   });
+  it('under a nonce-based CSP with Trusted Types required, the chunk loads with the bundle\'s nonce and no violation', async () => {
+    const org = uniqueOrg('umd-csp');
+    const { win, doc, spy, trap } = await page(`
+      <meta http-equiv="Content-Security-Policy" content="script-src 'nonce-t3st'; object-src 'none'; require-trusted-types-for 'script'">
+      <script nonce="t3st">window.violations = []; document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));</script>
+      <script nonce="t3st" src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
+    const bridge = doc.createElement('ctfl-consent-bridge');
+    bridge.setAttribute('source', 'manual');
+    doc.body.append(bridge);
+    await waitFor(() => win.customElements.get('ctfl-consent-bridge'), 4000, 'the chunk defines the element');
+    const chunk = [...doc.scripts].find((s) => s.src.endsWith('/optimization.consent-bridge.js'))!;
+    equal(chunk.nonce, 't3st');
+    deepEqual(win.violations, []);
+    deepEqual([...spy.warns, ...spy.errors], []);
+    deepEqual(trap.errors, []);
+  });
+
+  it('a Trusted Types policy list without ctfl-optimization: warning E008, the page keeps working', async () => {
+    const org = uniqueOrg('umd-tt');
+    const { win, doc, spy, trap } = await page(`
+      <meta http-equiv="Content-Security-Policy" content="require-trusted-types-for 'script'; trusted-types site-policy">
+      <script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
+    doc.body.append(doc.createElement('ctfl-consent-bridge'));
+    await waitFor(() => spy.warns.some((w) => w.includes('ctfl-opt/E008')), 4000, 'warning E008');
+    equal(win.customElements.get('ctfl-consent-bridge'), undefined);
+    await settledPageEvents(org, 1);
+    deepEqual(trap.errors, []);
+  });
 });
