@@ -1,0 +1,109 @@
+// Time to personalized content in Chromium: from navigation start to the first animation frame that
+// shows the hero's variant, for our script tag and for the same page built with the reference SDK,
+// against the emulator (`--latency 50`). Also: baseline frames painted before the variant (sampled
+// every animation frame by test/helpers/frame-probe.mjs) and cumulative layout shift.
+import { FRAME_PROBE } from '../../test/helpers/frame-probe.mjs';
+import { HERO_BASELINE, HERO_VARIANT } from './pages.mjs';
+import { summarize, ratio } from './stats.mjs';
+
+/**
+ * Runs after FRAME_PROBE: stamps each sampled frame with performance.now() (window.__frameTimes,
+ * index-aligned with window.__frames) and sums layout shifts without recent input (window.__cls).
+ */
+const TIMING_PROBE = `
+  window.__frameTimes = [];
+  Object.defineProperty(window.__frames, 'push', { value: function (v) {
+    window.__frameTimes.push(performance.now());
+    return Array.prototype.push.call(this, v);
+  } });
+  window.__cls = 0;
+  new PerformanceObserver(function (list) {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+  }).observe({ type: 'layout-shift', buffered: true });`;
+
+export const SCENARIOS = [
+  { key: 'newVisitor', label: 'new visitor (first page view, in the audience)',
+    ours: { url: '/ours.html?utm_campaign=spring' }, reference: { url: '/reference.html?utm_campaign=spring' } },
+  { key: 'returning', label: 'returning visitor (second page view; selections cached)',
+    ours: { prime: '/ours.html?utm_campaign=spring', url: '/ours.html' },
+    reference: { prime: '/reference.html?utm_campaign=spring', url: '/reference.html' } },
+  { key: 'handoff', label: 'server handoff (server-rendered variant, first page view)',
+    ours: { url: '/handoff/ours.html?utm_campaign=spring' }, reference: { url: '/handoff/reference.html?utm_campaign=spring' } },
+];
+
+const waitVariant = (page) => page.waitForFunction((t) => window.__frames?.includes(t), HERO_VARIANT, { timeout: 15_000, polling: 'raf' });
+
+/** One measured page view in a fresh browser context (after an unmeasured priming view, if any). */
+async function measure(browser, siteUrl, { url, prime }) {
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript(FRAME_PROBE);
+    await context.addInitScript(TIMING_PROBE);
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    if (prime) {
+      await page.goto(siteUrl + prime);
+      await waitVariant(page);
+      await page.waitForTimeout(50); // let the SDK finish writing its caches
+    }
+    await page.goto(siteUrl + url);
+    await waitVariant(page);
+    // Two more frames and a pause: late layout shifts are counted too.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
+    const m = await page.evaluate(({ baseline, variant }) => {
+      const i = window.__frames.indexOf(variant);
+      const before = window.__frames.slice(0, i);
+      const nav = performance.getEntriesByType('navigation')[0];
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+      return {
+        ttpcMs: window.__frameTimes[i],
+        baselineFrames: before.filter((f) => f === baseline).length,
+        hiddenFrames: before.filter((f) => f === '(hidden)' || f === '(empty)').length,
+        cls: window.__cls,
+        ttfbMs: nav ? nav.responseStart : null,
+        fcpMs: fcp ? fcp.startTime : null,
+        // When the browser's first Experience API request left (none on a handed-off page of ours).
+        requestStartMs: performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name))?.startTime ?? null,
+      };
+    }, { baseline: HERO_BASELINE, variant: HERO_VARIANT });
+    if (errors.length) throw new Error(`page errors on ${url}: ${errors.join('; ')}`);
+    return m;
+  } finally {
+    await context.close();
+  }
+}
+
+const summarizeRuns = (runs) => ({
+  ttpcMs: summarize(runs.map((r) => r.ttpcMs)),
+  baselineFrames: summarize(runs.map((r) => r.baselineFrames)),
+  hiddenFrames: summarize(runs.map((r) => r.hiddenFrames)),
+  cls: summarize(runs.map((r) => r.cls)),
+  ttfbMs: summarize(runs.map((r) => r.ttfbMs)),
+  fcpMs: summarize(runs.map((r) => r.fcpMs)),
+  requestStartMs: summarize(runs.map((r) => r.requestStartMs)),
+  maxBaselineFrames: Math.max(...runs.map((r) => r.baselineFrames)),
+  maxCls: Math.max(...runs.map((r) => r.cls)),
+});
+
+/**
+ * @param {{ browser: import('playwright-core').Browser, siteUrl: string, runs: number, log?: (s: string) => void }} options
+ */
+export async function benchPaint({ browser, siteUrl, runs, log = () => {} }) {
+  // One warm-up view of each page, not counted (first compile of each script, server caches).
+  for (const s of SCENARIOS) for (const side of ['ours', 'reference']) await measure(browser, siteUrl, s[side]);
+  const scenarios = {};
+  for (const s of SCENARIOS) {
+    const raw = { ours: [], reference: [] };
+    for (let i = 0; i < runs; i++) {
+      // Alternate which SDK goes first, so drifting machine load is shared evenly.
+      const order = i % 2 ? ['reference', 'ours'] : ['ours', 'reference'];
+      for (const side of order) raw[side].push(await measure(browser, siteUrl, s[side]));
+    }
+    const ours = summarizeRuns(raw.ours);
+    const reference = summarizeRuns(raw.reference);
+    scenarios[s.key] = { label: s.label, ours, reference, ttpcRatio: ratio(ours.ttpcMs.median, reference.ttpcMs.median), raw };
+    log(`  ${s.key}: ours ${ours.ttpcMs.median.toFixed(1)} ms, reference ${reference.ttpcMs.median.toFixed(1)} ms`);
+  }
+  return { runs, scenarios };
+}
