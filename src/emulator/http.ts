@@ -34,6 +34,9 @@ export function answerPreflight(res: ServerResponse): void {
   res.end();
 }
 
+/** The client went away while its body was being read: nobody is left to answer (not a server error). */
+export class ClientGone extends Error {}
+
 export type BodyResult = { kind: 'ok'; text: string } | { kind: 'too-large'; bytesRead: number };
 
 /**
@@ -67,7 +70,8 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       done = true;
       resolve({ kind: 'ok', text: Buffer.concat(chunks).toString('utf8') });
     });
-    req.on('error', (error) => { if (!done) { done = true; reject(error); } });
+    // An error on the request stream is the client's connection ("aborted" mid-body, a reset).
+    req.on('error', (error) => { if (!done) { done = true; reject(new ClientGone(error.message)); } });
   });
 }
 

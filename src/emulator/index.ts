@@ -4,7 +4,7 @@
  * want to check directly.
  */
 export { main, parseServeFlags, USAGE } from './cli.js';
-export { createEmulator, matchRoute, REQUEST_LOG_LIMIT, type Emulator, type EmulatorOptions, type RequestLogEntry } from './server.js';
+export { createEmulator, matchRoute, REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, type Emulator, type EmulatorOptions, type RequestLogEntry } from './server.js';
 export { loadSpaceFile, parseSpace, emptySpace, cumulativeRanges, type SpaceModel, type ExperienceModel } from './space.js';
 export {
   selectOptimizations, trafficRoll, distributionRoll, pickRange, isExperienceMatch, variantsFor, changesFor,

@@ -18,7 +18,7 @@ import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
 import { ApiError, errorEnvelope } from './errors.js';
 import { FaultQueue, type ApiName } from './faults.js';
 import {
-  answerPreflight, closeAfterAnswer, MAX_BODY_BYTES, parseJsonBody, queryObject, readBody, sendError, sendJson,
+  answerPreflight, ClientGone, closeAfterAnswer, MAX_BODY_BYTES, parseJsonBody, queryObject, readBody, sendError, sendJson,
   setCors, sleep, tryParseJson,
 } from './http.js';
 import { Persistence } from './persistence.js';
@@ -63,6 +63,12 @@ export interface RequestLogEntry {
 }
 
 export const REQUEST_LOG_LIMIT = 10_000;
+/**
+ * The request log also stays under this many bytes of bodies: 10,000 bodies of up to 1 MB each
+ * would otherwise hold gigabytes and make `/_emulator/requests` too large to serialize (found by
+ * the fuzz suite). The oldest entries go first.
+ */
+export const REQUEST_LOG_BYTES = 32 * 1024 * 1024;
 
 type Route =
   | { kind: 'none' }
@@ -120,6 +126,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const ctx: ApiContext = { space, store, random, now };
   const faults = new FaultQueue();
   const requests: RequestLogEntry[] = [];
+  const requestSizes = new WeakMap<RequestLogEntry, number>();
+  let requestBytes = 0;
+  /** Drops the oldest entries while the log is over its count or byte limit (in one splice). */
+  const trimRequests = (count: number, bytes: number) => {
+    let drop = 0;
+    let left = requestBytes;
+    while (drop < requests.length - 1 && (requests.length - drop > count || left > bytes)) left -= requestSizes.get(requests[drop++]!) ?? 0;
+    if (drop) { requests.splice(0, drop); requestBytes = left; }
+  };
+  const logBody = (entry: RequestLogEntry, body: unknown, size: number) => {
+    entry.body = body;
+    requestSizes.set(entry, size);
+    requestBytes += size;
+    if (requestBytes > REQUEST_LOG_BYTES) trimRequests(REQUEST_LOG_LIMIT, REQUEST_LOG_BYTES * 0.9);
+  };
   const latencyMs = options.latencyMs ?? 0;
   const failRate = options.failRate ?? 0;
   const maxProfileRps = options.maxProfileRps ?? 0;
@@ -173,7 +194,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       environment: route.kind === 'none' ? null : route.env,
     };
     requests.push(entry);
-    if (requests.length > REQUEST_LOG_LIMIT + 500) requests.splice(0, requests.length - REQUEST_LOG_LIMIT);
+    if (requests.length > REQUEST_LOG_LIMIT + 500) trimRequests(REQUEST_LOG_LIMIT, REQUEST_LOG_BYTES);
     return entry;
   }
 
@@ -196,7 +217,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
       text = body.text;
       parsed = tryParseJson(text);
-      entry.body = parsed.ok ? parsed.value : text;
+      logBody(entry, parsed.ok ? parsed.value : text, text.length);
     }
 
     if (route.kind === 'none') {
@@ -257,6 +278,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     sendJson(res, 200, answer);
   }
 
+  const MAX_CLOCK_OFFSET_MS = 1e13;
   const ClockBody = z.object({ advanceMs: z.optional(z.number()), offsetMs: z.optional(z.number()) });
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -323,15 +345,24 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       case '/_emulator/reset':
         allow('POST');
         store.reset(org);
-        for (let i = requests.length - 1; i >= 0; i--) if (org === null || requests[i]!.organization === org) requests.splice(i, 1);
+        for (let i = requests.length - 1; i >= 0; i--) {
+          if (org === null || requests[i]!.organization === org) requestBytes -= requestSizes.get(requests.splice(i, 1)[0]!) ?? 0;
+        }
         if (persistence) await persistence.committed();
         return sendJson(res, 200, { reset: org ?? 'all' });
       case '/_emulator/clock': {
         allow('GET, POST');
         if (method === 'POST') {
           const body = parseOrThrow(ClockBody, await readJson());
-          if (body.offsetMs !== undefined) clockOffset = body.offsetMs;
-          if (body.advanceMs !== undefined) clockOffset += body.advanceMs;
+          let offset = clockOffset;
+          if (body.offsetMs !== undefined) offset = body.offsetMs;
+          if (body.advanceMs !== undefined) offset += body.advanceMs;
+          // The CLI's --clock-offset range. Past it a date is invalid and every later answer would
+          // fail (found by the fuzz suite: `{"advanceMs": 1.2e29}` turned every request into a 500).
+          if (!(Math.abs(offset) <= MAX_CLOCK_OFFSET_MS)) {
+            throw new ApiError(400, 'ERR_INVALID_DATA', `body: the clock offset would be ${offset} ms; keep it within ±${MAX_CLOCK_OFFSET_MS} ms (about 300 years)`);
+          }
+          clockOffset = offset;
         }
         return sendJson(res, 200, { now: new Date(now()).toISOString(), offsetMs: clockOffset });
       }
@@ -350,6 +381,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const isControl = url.pathname === '/_emulator' || url.pathname.startsWith('/_emulator/');
     const work = isControl ? handleControl(req, res, url) : handleApi(req, res, url);
     work.catch((error: unknown) => {
+      // Found by the fuzz suite: a client leaving mid-body was logged as an unexpected error.
+      if (error instanceof ClientGone) { res.destroy(); return; }
       if (!(error instanceof ApiError)) log(`emulator: unexpected error on ${req.method} ${url.pathname}: ${(error as Error)?.stack ?? String(error)}`);
       if (res.headersSent) { res.destroy(); return; }
       if (error instanceof ApiError) sendError(res, error);
