@@ -34,7 +34,7 @@ const { values } = parseArgs({ options: {
 } });
 const smoke = values.smoke;
 const plan = smoke
-  ? { paintRuns: 2, swapRuns: 2, queueRuns: 1, queueEvents: 200, emulatorDuration: 2, emulatorConnections: 20 }
+  ? { paintRuns: 2, swapRuns: 1, queueRuns: 1, queueEvents: 200, emulatorDuration: 2, emulatorConnections: 20 }
   : { paintRuns: 20, swapRuns: 10, queueRuns: 5, queueEvents: 1000, emulatorDuration: 10, emulatorConnections: 50 };
 if (values.runs) plan.paintRuns = Math.max(1, Number(values.runs));
 const outDir = values.out ?? join(root, 'bench', ...(smoke ? ['tmp', 'smoke'] : []));
@@ -52,8 +52,14 @@ if (!values['no-build']) {
   if (b.status !== 0) { console.error('bench: the build failed'); process.exit(1); }
 }
 
+const git = (...args) => {
+  const r = spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+};
 const report = {
   date: new Date().toISOString(),
+  // What was measured: the commit, and whether the working tree differed from it under src/.
+  source: { commit: git('rev-parse', '--short', 'HEAD'), srcModified: !!git('status', '--porcelain', '--', 'src') },
   mode: smoke ? 'smoke' : 'full',
   command: smoke ? 'node scripts/bench.mjs --smoke' : 'npm run bench',
   plan: { ...plan, emulatorLatencyMs: LATENCY_MS },
@@ -95,8 +101,8 @@ try {
     emulator = await startEmulator(['--latency', String(LATENCY_MS)]);
     site = await startBenchSite({ emulatorUrl: emulator.url });
   }
-  await section('paint', async () => ({ result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, log })), referencePageBundleBytes: site.referenceBundleBytes } }));
-  await section('swap', async () => ({ result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, log }) }));
+  await section('paint', async () => ({ result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, warmup: !smoke, log })), referencePageBundleBytes: site.referenceBundleBytes } }));
+  await section('swap', async () => ({ result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, warmup: !smoke, log }) }));
   // The queue benchmark starts its own emulator (no added latency), as scripts/bench-queue.mjs does.
   await section('queue', async () => {
     const r = await benchQueue({ browser, runs: plan.queueRuns, events: plan.queueEvents });

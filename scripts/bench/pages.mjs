@@ -51,10 +51,14 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
  * @returns {Promise<{ url: string, referenceBundleBytes: number, close: () => Promise<void> }>}
  */
 export async function startBenchSite({ emulatorUrl }) {
-  const ourScript = (extra = '') => `<script src="/dist/optimization.umd.js" data-client-id="${ORG_OURS}" data-environment="main"
-    data-experience-url="${esc(emulatorUrl)}" data-insights-url="${esc(emulatorUrl)}" data-consent="true" data-persistence-consent="true"${extra}></script>`;
+  // Both consents given, as the reference SDK's page (no consent gate on page events) behaves.
+  // `?persist=0` (diagnostic): persistence consent withheld, so nothing is read from IndexedDB first.
+  const ourScript = (extra = '', persist = true) => `<script src="/dist/optimization.umd.js" data-client-id="${ORG_OURS}" data-environment="main"
+    data-experience-url="${esc(emulatorUrl)}" data-insights-url="${esc(emulatorUrl)}" data-consent="true" data-persistence-consent="${persist}"${extra}></script>
+<script>window.__headScriptDone = performance.now();</script>`;
   const referenceScript = (extra = {}) => `<script>window.benchConfig = ${JSON.stringify({ clientId: ORG_REFERENCE, environment: 'main', url: emulatorUrl, ...extra }).replace(/</g, '\\u003c')};</script>
-<script src="/reference/page.js"></script>`;
+<script src="/reference/page.js"></script>
+<script>window.__headScriptDone = performance.now();</script>`;
 
   // The reference page's application script, bundled once per run.
   const out = await build({ ...SCENARIO_BUILD, entryPoints: [join(root, 'scripts', 'bench', 'ninetailed-page.js')] });
@@ -70,7 +74,7 @@ export async function startBenchSite({ emulatorUrl }) {
   const eventUrl = (req) => `http://${req.headers.host}${req.url}`;
 
   const routes = {
-    '/ours.html': async () => page(ourScript(), clientHero(`entry-id="${BASELINE_ID}"`)),
+    '/ours.html': async (req) => page(ourScript('', new URL(req.url, 'http://x').searchParams.get('persist') !== '0'), clientHero(`entry-id="${BASELINE_ID}"`)),
     '/reference.html': async () => page(referenceScript(), clientHero('style="visibility: hidden"')),
     // Server handoff with our server entry: the server decides and renders, the browser adopts.
     '/handoff/ours.html': async (req, res) => {

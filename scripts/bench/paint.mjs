@@ -29,6 +29,10 @@ export const SCENARIOS = [
     reference: { prime: '/reference.html?utm_campaign=spring', url: '/reference.html' } },
   { key: 'handoff', label: 'server handoff (server-rendered variant, first page view)',
     ours: { url: '/handoff/ours.html?utm_campaign=spring' }, reference: { url: '/handoff/reference.html?utm_campaign=spring' } },
+  // Diagnostic, ours only: without persistence consent the runtime has no IndexedDB state to load
+  // before its first request. Compared with the reference's new visitor.
+  { key: 'newVisitorNoPersistence', label: 'new visitor, persistence consent withheld (diagnostic, ours only)', diagnostic: true,
+    ours: { url: '/ours.html?utm_campaign=spring&persist=0' }, reference: null, compareWith: 'newVisitor' },
 ];
 
 const waitVariant = (page) => page.waitForFunction((t) => window.__frames?.includes(t), HERO_VARIANT, { timeout: 15_000, polling: 'raf' });
@@ -63,6 +67,7 @@ async function measure(browser, siteUrl, { url, prime }) {
         cls: window.__cls,
         ttfbMs: nav ? nav.responseStart : null,
         fcpMs: fcp ? fcp.startTime : null,
+        headScriptDoneMs: window.__headScriptDone ?? null,
         // When the browser's first Experience API request left (none on a handed-off page of ours).
         requestStartMs: performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name))?.startTime ?? null,
       };
@@ -82,28 +87,34 @@ const summarizeRuns = (runs) => ({
   ttfbMs: summarize(runs.map((r) => r.ttfbMs)),
   fcpMs: summarize(runs.map((r) => r.fcpMs)),
   requestStartMs: summarize(runs.map((r) => r.requestStartMs)),
+  headScriptDoneMs: summarize(runs.map((r) => r.headScriptDoneMs)),
   maxBaselineFrames: Math.max(...runs.map((r) => r.baselineFrames)),
   maxCls: Math.max(...runs.map((r) => r.cls)),
 });
 
 /**
- * @param {{ browser: import('playwright-core').Browser, siteUrl: string, runs: number, log?: (s: string) => void }} options
+ * @param {{ browser: import('playwright-core').Browser, siteUrl: string, runs: number, warmup?: boolean, log?: (s: string) => void }} options
  */
-export async function benchPaint({ browser, siteUrl, runs, log = () => {} }) {
+export async function benchPaint({ browser, siteUrl, runs, warmup = true, log = () => {} }) {
   // One warm-up view of each page, not counted (first compile of each script, server caches).
-  for (const s of SCENARIOS) for (const side of ['ours', 'reference']) await measure(browser, siteUrl, s[side]);
+  const sides = (s) => ['ours', 'reference'].filter((side) => s[side]);
+  if (warmup) for (const s of SCENARIOS) for (const side of sides(s)) await measure(browser, siteUrl, s[side]);
   const scenarios = {};
   for (const s of SCENARIOS) {
     const raw = { ours: [], reference: [] };
     for (let i = 0; i < runs; i++) {
       // Alternate which SDK goes first, so drifting machine load is shared evenly.
-      const order = i % 2 ? ['reference', 'ours'] : ['ours', 'reference'];
+      const order = i % 2 ? sides(s).reverse() : sides(s);
       for (const side of order) raw[side].push(await measure(browser, siteUrl, s[side]));
     }
     const ours = summarizeRuns(raw.ours);
-    const reference = summarizeRuns(raw.reference);
-    scenarios[s.key] = { label: s.label, ours, reference, ttpcRatio: ratio(ours.ttpcMs.median, reference.ttpcMs.median), raw };
-    log(`  ${s.key}: ours ${ours.ttpcMs.median.toFixed(1)} ms, reference ${reference.ttpcMs.median.toFixed(1)} ms`);
+    const reference = s.reference ? summarizeRuns(raw.reference) : null;
+    const theirs = reference ?? scenarios[s.compareWith]?.reference;
+    scenarios[s.key] = {
+      label: s.label, diagnostic: !!s.diagnostic, comparedWith: reference ? s.key : s.compareWith,
+      ours, reference, ttpcRatio: ratio(ours.ttpcMs.median, theirs?.ttpcMs.median), raw,
+    };
+    log(`  ${s.key}: ours ${ours.ttpcMs.median.toFixed(1)} ms, reference ${theirs ? theirs.ttpcMs.median.toFixed(1) : 'n/a'} ms`);
   }
-  return { runs, scenarios };
+  return { runs, warmup, scenarios };
 }

@@ -29,9 +29,9 @@ async function once(browser, siteUrl, n) {
   }
 }
 
-/** @param {{ browser: import('playwright-core').Browser, siteUrl: string, runs: number, sizes?: number[], log?: (s: string) => void }} options */
-export async function benchSwap({ browser, siteUrl, runs, sizes = SIZES, log = () => {} }) {
-  await once(browser, siteUrl, sizes[0]); // warm-up
+/** @param {{ browser: import('playwright-core').Browser, siteUrl: string, runs: number, sizes?: number[], warmup?: boolean, log?: (s: string) => void }} options */
+export async function benchSwap({ browser, siteUrl, runs, sizes = SIZES, warmup = true, log = () => {} }) {
+  if (warmup) await once(browser, siteUrl, sizes[0]);
   const points = [];
   for (const n of sizes) {
     const raw = [];
