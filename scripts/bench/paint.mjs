@@ -88,6 +88,8 @@ const summarizeRuns = (runs) => ({
   fcpMs: summarize(runs.map((r) => r.fcpMs)),
   requestStartMs: summarize(runs.map((r) => r.requestStartMs)),
   headScriptDoneMs: summarize(runs.map((r) => r.headScriptDoneMs)),
+  // Per run: how long after the SDK's script ran its first Experience request left.
+  requestAfterScriptMs: summarize(runs.map((r) => (r.requestStartMs === null || r.headScriptDoneMs === null ? null : r.requestStartMs - r.headScriptDoneMs))),
   maxBaselineFrames: Math.max(...runs.map((r) => r.baselineFrames)),
   maxCls: Math.max(...runs.map((r) => r.cls)),
 });

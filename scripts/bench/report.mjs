@@ -161,21 +161,23 @@ function notAhead(report, { w, p }) {
     }
     for (const x of Object.values(s)) {
       const r = x.reference ?? s[x.comparedWith]?.reference;
-      if (r && x.ours.maxBaselineFrames > r.maxBaselineFrames) lines.push(`- **${x.label}: ${x.ours.maxBaselineFrames} baseline frame(s) painted before the variant in at least one run (ours), ${r.maxBaselineFrames} (reference).**`);
-      if (r && x.ours.maxCls > r.maxCls) lines.push(`- **${x.label}: layout shift ${fmtNum(x.ours.maxCls, 4)} (ours) vs ${fmtNum(r.maxCls, 4)} (reference).**`);
+      if (r && x.ours.maxBaselineFrames > r.maxBaselineFrames) lines.push(`- **${cap(x.label)}: ${x.ours.maxBaselineFrames} baseline frame(s) painted before the variant in at least one run (ours), ${r.maxBaselineFrames} (reference).**`);
+      if (r && x.ours.maxCls > r.maxCls) lines.push(`- **${cap(x.label)}: layout shift ${fmtNum(x.ours.maxCls, 4)} (ours) vs ${fmtNum(r.maxCls, 4)} (reference).**`);
     }
   }
   if (!lines.length) lines.push('We are ahead on every figure compared with the reference SDK in this run (weight and time to personalized content; sections 3–5 have no counterpart in it: it renders no DOM itself, keeps no persisted queue, and has no emulator).');
   return lines;
 }
 
-const gapOf = (x) => (x?.requestStartMs && x?.headScriptDoneMs ? x.requestStartMs.median - x.headScriptDoneMs.median : null);
+const gapOf = (x) => x?.requestAfterScriptMs ?? null;
+const gapText = (g) => `${fmtNum(g.median, 0)} ms (${fmtNum(g.min, 0)} to ${fmtNum(g.max, 0)})`;
+const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 
 /** Where the time between our script running and our first request goes. */
 function requestGap(scenario) {
   const ours = gapOf(scenario.ours), theirs = gapOf(scenario.reference);
-  if (ours === null || theirs === null) return '';
-  return `Our script finishes sooner (${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms vs ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms), but our first request leaves ${fmtNum(ours, 0)} ms after it ran, the reference's ${fmtNum(theirs, 0)} ms (it sends from inside its script): before the first flush the runtime awaits \`ready\` (with persistence consent, the IndexedDB queue and state entries) and a cross-tab Web Lock. Sending the first page event without those waits (restoring the persisted queue behind it; locking only when another tab is flushing) would remove most of that gap.`;
+  if (!ours || !theirs) return '';
+  return `Our script finishes sooner (${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms vs ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms, medians), but our first request leaves ${gapText(ours)} after it ran, the reference's ${gapText(theirs)} (it sends from inside its script; a negative figure means before the script ended): before the first flush the runtime awaits \`ready\` (with persistence consent, the IndexedDB queue and state entries) and a cross-tab Web Lock. Sending the first page event without those waits (restoring the persisted queue behind it; locking only when another tab is flushing) would remove most of that gap.`;
 }
 
 /** Facts worth knowing whichever side is ahead. */
@@ -183,12 +185,12 @@ function observations(p) {
   const s = p.scenarios, lines = [];
   if (s.newVisitor) {
     const g = requestGap(s.newVisitor);
-    if (g) lines.push(`- **When the first request leaves (new visitor).** ${g}${s.newVisitorNoPersistence ? ` Without persistence consent (diagnostic row, no IndexedDB to read first) our request left ${fmtNum(gapOf(s.newVisitorNoPersistence.ours), 0)} ms after the script.` : ''}`);
+    if (g) lines.push(`- **When the first request leaves (new visitor).** ${g}${s.newVisitorNoPersistence ? ` Without persistence consent (diagnostic row, no IndexedDB to read first) our request left ${gapOf(s.newVisitorNoPersistence.ours) ? gapText(gapOf(s.newVisitorNoPersistence.ours)) : 'n/a'} after the script.` : ''}`);
   }
   for (const [k, x] of Object.entries(s)) {
     if (k === 'newVisitor' || k === 'newVisitorNoPersistence') continue; // hidden while the request is pending: by design
     if (x.ours.hiddenFrames.max > 0) {
-      lines.push(`- **${x.label}: the hero was hidden (not showing the baseline) for up to ${fmtNum(x.ours.hiddenFrames.max)} frame(s) before the variant (ours).** ${k === 'handoff'
+      lines.push(`- **${cap(x.label)}: the hero was hidden (not showing the baseline) for up to ${fmtNum(x.ours.hiddenFrames.max)} frame(s) before the variant (ours).** ${k === 'handoff'
         ? 'The variant is already in the server-rendered HTML, but `<ctfl-optimized-entry>` hides itself while the variant\'s `<template>` has not been parsed yet, before it adopts the prerendered markup; adopting first would make this 0.'
         : 'The decision is known when the element upgrades (cached selections), but the variant\'s `<template>` comes later in the HTML; if the parser yields before reaching it, a frame shows the hero hidden (by design: never the baseline).'}`);
     }
