@@ -58,7 +58,7 @@ export function scalingChart({ title, subtitle = '', xLabel, yLabel, series }) {
       // The higher series at this x labels above its point, the others below; the last x labels to the left.
       const above = series.every((o) => o === s || !o.points.some((q) => q.x === p.x && q.median > p.median));
       const last = p.x === Math.max(...xs);
-      out.push(`<text x="${r(last ? x - 7 : x + 7)}" y="${r(ly(p.median) + (above ? -8 : 16))}" text-anchor="${last ? 'end' : 'start'}" stroke="none" font-size="11">${escapeXml(fmt(p.median))}</text>`);
+      out.push(`<text x="${r(last ? x - 9 : x + 7)}" y="${r(ly(p.median) + (above ? -8 : 16))}" text-anchor="${last ? 'end' : 'start'}" stroke="none" font-size="11">${escapeXml(fmt(p.median))}</text>`);
     }
     out.push('</g>');
     const ly0 = m.top + 12 + i * 20;

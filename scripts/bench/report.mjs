@@ -17,10 +17,10 @@ export function chartFor(report) {
   if (swap?.status !== 'ok') return null;
   const pts = (key) => swap.result.points.map((p) => ({ x: p.entries, median: p[key].median, min: p[key].min, max: p[key].max }));
   return scalingChart({
-    title: 'DOM swap cost: a new selection reaching N <ctfl-optimized-entry> elements',
-    subtitle: `${swap.result.runs} runs per size, Chromium ${report.machine.chromium ?? ''}, ${report.machine.cpuModel} ×${report.machine.cpuCount}, ${report.date.slice(0, 10)}`,
+    title: 'DOM swap cost: a new selection, N <ctfl-optimized-entry>',
+    subtitle: `${swap.result.runs} runs per size · Chromium ${report.machine.chromium ?? ''} · ${report.machine.cpuModel} ×${report.machine.cpuCount} · ${report.date.slice(0, 10)}`,
     xLabel: 'entries on the page (log scale)',
-    yLabel: 'ms after the runtime published the selection (log scale)',
+    yLabel: 'ms after the selection (log scale)',
     series: [
       { name: 'all swaps committed', color: '#1f6feb', points: pts('commitMs') },
       { name: 'next frame rendered', color: '#d1242f', points: pts('paintMs') },
