@@ -67,13 +67,34 @@ function retryAfterMs(res: Response): number | undefined {
 
 const isRetryableStatus = (s: number) => s === 429 || s >= 500;
 
+/**
+ * JSON nesting the APIs never produce: the Experience API refuses request bodies nested deeper than
+ * 64 levels, so no profile it returns is deeper. Past it a response is malformed — and walking it
+ * (freezing, storing, posting to other tabs) would overflow the stack.
+ */
+export const MAX_RESPONSE_DEPTH = 64;
+
+/** True when `value` nests objects or arrays deeper than `limit`. Iterative: no stack to overflow. */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 async function request(url: string, init: RequestInit, f: typeof fetch, timeoutMs: number): Promise<ApiResult<unknown>> {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
   const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
   let res: Response;
   let text: string;
   try {
-    res = await f(url, { ...init, signal: controller?.signal });
+    // Redirects are not followed: the APIs never redirect, and following one would send the
+    // visitor's events (a 307/308 repeats the POST body) wherever the redirect points.
+    res = await f(url, { ...init, redirect: 'manual', signal: controller?.signal });
     text = await res.text();
   } catch (error) {
     const aborted = controller?.signal.aborted;
@@ -86,12 +107,16 @@ async function request(url: string, init: RequestInit, f: typeof fetch, timeoutM
   } finally {
     if (timer) clearTimeout(timer);
   }
+  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+    return { ok: false, reason: 'http', status: res.status || undefined, message: 'the API answered with a redirect, which is not followed', retryable: false };
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
+    if (nestedDeeperThan(json, MAX_RESPONSE_DEPTH)) throw new Error('too deep');
   } catch {
     return res.ok
-      ? { ok: false, reason: 'invalid-response', status: res.status, message: 'response is not JSON', retryable: false }
+      ? { ok: false, reason: 'invalid-response', status: res.status, message: `response is not JSON (or nested deeper than ${MAX_RESPONSE_DEPTH} levels)`, retryable: false }
       : { ok: false, reason: 'http', status: res.status, message: `HTTP ${res.status}`, retryable: isRetryableStatus(res.status), retryAfterMs: retryAfterMs(res) };
   }
   // An error envelope is an error whatever the status says (some proxies answer 200).
@@ -129,6 +154,15 @@ export async function readProfile(r: Omit<ExperienceRequest, 'events' | 'preflig
 }
 
 export function parseProfileEnvelope(json: unknown, status = 200): ApiResult<ExperienceResult> {
+  try {
+    return parseEnvelope(json, status);
+  } catch {
+    // Whatever a response holds, it never becomes an exception in the page.
+    return { ok: false, reason: 'invalid-response', status, message: 'response could not be read', retryable: false };
+  }
+}
+
+function parseEnvelope(json: unknown, status: number): ApiResult<ExperienceResult> {
   const parsed = ProfileResponseEnvelope.safeParse(json);
   if (!parsed.success) {
     return { ok: false, reason: 'invalid-response', status, message: 'response does not match the Experience API schema', retryable: false };

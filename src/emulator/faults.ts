@@ -19,10 +19,22 @@ export const FaultSpec = z.object({
   body: z.optional(z.string().check(z.maxLength(1024 * 1024))),
   headers: z.optional(z.record(z.string(), z.string())),
   delayMs: z.optional(z.int().check(z.minimum(0), z.maximum(120_000))),
+  /**
+   * Grows `body` past the 1 MB request limit: each `marker` (a literal piece of `body`) is replaced
+   * by `text` repeated `times` times — a 50,000-item array or JSON nested 200,000 levels deep.
+   */
+  repeat: z.optional(z.array(z.object({
+    marker: z.string().check(z.minLength(1), z.maxLength(100)),
+    text: z.string().check(z.maxLength(64 * 1024)),
+    times: z.int().check(z.minimum(0), z.maximum(10_000_000)),
+  })).check(z.maxLength(10))),
 });
 export type FaultSpec = z.infer<typeof FaultSpec>;
 
 export interface Fault extends FaultSpec { remaining: number }
+
+/** The largest body a fault may grow to with `repeat`. */
+export const MAX_FAULT_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface FaultAnswer { status: number; body: string; headers: Record<string, string>; delayMs: number }
 
@@ -39,12 +51,22 @@ export class FaultQueue {
         throw new ApiError(400, 'ERR_INVALID_DATA', `headers.${name}: not a valid HTTP header`);
       }
     }
-    const fault = { ...spec, remaining: spec.count };
+    let body = spec.body;
+    for (const [i, r] of (spec.repeat ?? []).entries()) {
+      if (body === undefined || !body.includes(r.marker)) throw new ApiError(400, 'ERR_INVALID_DATA', `repeat[${i}].marker: not found in body`);
+      const grown = body.length + (r.text.length * r.times - r.marker.length) * (body.split(r.marker).length - 1);
+      if (grown > MAX_FAULT_BODY_BYTES) throw new ApiError(400, 'ERR_INVALID_DATA', `repeat[${i}]: the body would grow past ${MAX_FAULT_BODY_BYTES} characters`);
+      body = body.split(r.marker).join(r.text.repeat(r.times));
+    }
+    const fault = { ...spec, body, repeat: undefined, remaining: spec.count };
     this.faults.push(fault);
     return fault;
   }
 
-  list(): Fault[] { return this.faults.map((f) => ({ ...f })); }
+  /** The queued faults; a body over 4 KB is shown by its size only. */
+  list(): Array<Omit<Fault, 'body'> & { body?: string }> {
+    return this.faults.map((f) => ({ ...f, body: f.body !== undefined && f.body.length > 4096 ? `(${f.body.length} characters)` : f.body }));
+  }
 
   clear(): void { this.faults = []; }
 

@@ -76,7 +76,7 @@ export async function profilesFor(org: string): Promise<any[]> {
 }
 
 /** Makes the emulator answer the next `count` matching requests with a fault (a real HTTP answer). */
-export async function injectFault(fault: { organization?: string; api?: 'experience' | 'insights'; count?: number; status: number; body?: string; headers?: Record<string, string>; delayMs?: number }): Promise<void> {
+export async function injectFault(fault: { organization?: string; api?: 'experience' | 'insights'; count?: number; status: number; body?: string; headers?: Record<string, string>; delayMs?: number; repeat?: Array<{ marker: string; text: string; times: number }> }): Promise<void> {
   const res = await fetch(`${EMULATOR}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ count: 1, ...fault }) });
   if (!res.ok) throw new Error(`fault injection failed: ${res.status}`);
 }
