@@ -91,20 +91,27 @@ async function section(name, fn) {
 
 await section('weight', async () => ({ result: await benchWeight() }));
 
-let browser, emulator, site;
+let browser, emulator, site, setupError;
 try {
-  if (wanted('paint') || wanted('swap') || wanted('queue')) {
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
-    report.machine.chromium = browser.version();
+  // A browser, emulator or site that does not start fails the sections that need it (reported).
+  try {
+    if (wanted('paint') || wanted('swap') || wanted('queue')) {
+      browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+      report.machine.chromium = browser.version();
+    }
+    if (wanted('paint') || wanted('swap')) {
+      emulator = await startEmulator(['--latency', String(LATENCY_MS)]);
+      site = await startBenchSite({ emulatorUrl: emulator.url });
+    }
+  } catch (error) {
+    setupError = error;
   }
-  if (wanted('paint') || wanted('swap')) {
-    emulator = await startEmulator(['--latency', String(LATENCY_MS)]);
-    site = await startBenchSite({ emulatorUrl: emulator.url });
-  }
-  await section('paint', async () => ({ result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, warmup: !smoke, log })), referencePageBundleBytes: site.referenceBundleBytes } }));
-  await section('swap', async () => ({ result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, warmup: !smoke, log }) }));
+  const ready = () => { if (setupError) throw setupError; };
+  await section('paint', async () => { ready(); return { result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, warmup: !smoke, log })), referencePageBundleBytes: site.referenceBundleBytes } }; });
+  await section('swap', async () => { ready(); return { result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, warmup: !smoke, log }) }; });
   // The queue benchmark starts its own emulator (no added latency), as scripts/bench-queue.mjs does.
   await section('queue', async () => {
+    if (!browser) ready();
     const r = await benchQueue({ browser, runs: plan.queueRuns, events: plan.queueEvents });
     return { result: { ...r, summary: { persistRate: summarize(r.persistRates), drainMs: summarize(r.drainMs) } } };
   });
