@@ -68,20 +68,14 @@ function retryAfterMs(res: Response): number | undefined {
 const isRetryableStatus = (s: number) => s === 429 || s >= 500;
 
 /**
- * JSON nesting the APIs never produce: the Experience API refuses request bodies nested deeper than
- * 64 levels, so no profile it returns is deeper. Past it a response is malformed — and walking it
- * (freezing, storing, posting to other tabs) would overflow the stack.
+ * True when `value` nests objects or arrays more than `limit` levels deep. Iterative (level by
+ * level), so no nesting can overflow the stack.
  */
-export const MAX_RESPONSE_DEPTH = 64;
-
-/** True when `value` nests objects or arrays deeper than `limit`. Iterative: no stack to overflow. */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  const isObject = (v: unknown) => v !== null && typeof v === 'object';
+  for (let level = [value], depth = 0; (level = level.filter(isObject)).length; depth++) {
+    if (depth >= limit) return true;
+    level = level.flatMap((v) => Object.values(v as object));
   }
   return false;
 }
@@ -93,7 +87,8 @@ async function request(url: string, init: RequestInit, f: typeof fetch, timeoutM
   let text: string;
   try {
     // Redirects are not followed: the APIs never redirect, and following one would send the
-    // visitor's events (a 307/308 repeats the POST body) wherever the redirect points.
+    // visitor's events (a 307/308 repeats the POST body) wherever the redirect points. The answer
+    // is then a failed request that is not retried (status 0 in browsers, the 3xx in Node).
     res = await f(url, { ...init, redirect: 'manual', signal: controller?.signal });
     text = await res.text();
   } catch (error) {
@@ -107,16 +102,15 @@ async function request(url: string, init: RequestInit, f: typeof fetch, timeoutM
   } finally {
     if (timer) clearTimeout(timer);
   }
-  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
-    return { ok: false, reason: 'http', status: res.status || undefined, message: 'the API answered with a redirect, which is not followed', retryable: false };
-  }
   let json: unknown;
   try {
     json = JSON.parse(text);
-    if (nestedDeeperThan(json, MAX_RESPONSE_DEPTH)) throw new Error('too deep');
+    // The Experience API refuses bodies nested deeper than 64 levels, so none of its answers is
+    // deeper; walking one that is (freezing, storing, posting to other tabs) overflows the stack.
+    if (nestedDeeperThan(json, 64)) throw 0;
   } catch {
     return res.ok
-      ? { ok: false, reason: 'invalid-response', status: res.status, message: `response is not JSON (or nested deeper than ${MAX_RESPONSE_DEPTH} levels)`, retryable: false }
+      ? { ok: false, reason: 'invalid-response', status: res.status, message: 'response is not JSON', retryable: false }
       : { ok: false, reason: 'http', status: res.status, message: `HTTP ${res.status}`, retryable: isRetryableStatus(res.status), retryAfterMs: retryAfterMs(res) };
   }
   // An error envelope is an error whatever the status says (some proxies answer 200).
@@ -154,17 +148,10 @@ export async function readProfile(r: Omit<ExperienceRequest, 'events' | 'preflig
 }
 
 export function parseProfileEnvelope(json: unknown, status = 200): ApiResult<ExperienceResult> {
-  try {
-    return parseEnvelope(json, status);
-  } catch {
-    // Whatever a response holds, it never becomes an exception in the page.
-    return { ok: false, reason: 'invalid-response', status, message: 'response could not be read', retryable: false };
-  }
-}
-
-function parseEnvelope(json: unknown, status: number): ApiResult<ExperienceResult> {
-  const parsed = ProfileResponseEnvelope.safeParse(json);
-  if (!parsed.success) {
+  let parsed;
+  // Whatever a response holds, it never becomes an exception in the page.
+  try { parsed = ProfileResponseEnvelope.safeParse(json); } catch { /* reported as invalid below */ }
+  if (!parsed?.success) {
     return { ok: false, reason: 'invalid-response', status, message: 'response does not match the Experience API schema', retryable: false };
   }
   const { profile, experiences, changes } = parsed.data.data;
