@@ -2,7 +2,7 @@
 // Builds every bundle into dist/ with esbuild. Entries whose source does not exist yet are skipped,
 // so the build works at every stage of the project.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -19,39 +19,60 @@ const define = {
 const umdDefine = { ...define, __DEV__: 'false', __UMD__: 'true' };
 
 /**
- * A chunk of the script-tag bundle (dist/optimization.<name>.js) imports the runtime registry and
- * lit's ReactiveElement from the bundle that loaded it (src/chunks/shared.ts), never a copy: one
- * registry means one runtime for every element.
+ * A chunk of the script-tag bundle (dist/optimization.<name>.js) takes what it `share`s from the
+ * bundle that loaded it (src/chunks/shared.ts), never a copy: `registry` (one registry means one
+ * runtime for every element) and, for chunks whose elements are ReactiveElements,
+ * `reactive-element`. A chunk built on LitElement bundles its own lit instead: lit re-exports all of
+ * @lit/reactive-element (`export *`), which the bundle's single shared class cannot stand in for.
  */
-const sharedWithBundle = {
+const SHARED_MODULES = {
+  registry: { filter: /\/browser\/registry\.js$/, exports: 'currentRuntime, onRuntime, provideRuntime' },
+  'reactive-element': { filter: /^@lit\/reactive-element$/, exports: 'ReactiveElement' },
+};
+const sharedWithBundle = (share) => ({
   name: 'shared-with-bundle',
   setup(b) {
-    b.onResolve({ filter: /^@lit\/reactive-element$/ }, () => ({ path: 'reactive-element', namespace: 'ctfl-shared' }));
-    b.onResolve({ filter: /\/browser\/registry\.js$/ }, () => ({ path: 'registry', namespace: 'ctfl-shared' }));
+    for (const name of share) {
+      b.onResolve({ filter: SHARED_MODULES[name].filter }, () => ({ path: name, namespace: 'ctfl-shared' }));
+    }
     b.onLoad({ filter: /.*/, namespace: 'ctfl-shared' }, ({ path }) => ({
       contents: `const s = window.ContentfulOptimization && window.ContentfulOptimization[Symbol.for('ctfl-optimization.shared')];
 if (!s) throw new Error('ctfl-opt/E008: load optimization.umd.js before its chunks');
-${path === 'registry' ? 'export const { currentRuntime, onRuntime, provideRuntime } = s;' : 'export const { ReactiveElement } = s;'}`,
+export const { ${SHARED_MODULES[path].exports} } = s;`,
       loader: 'js',
     }));
   },
+});
+/**
+ * The script-tag bundle loads its chunks with a <script> element (src/browser/chunks.ts); the
+ * package's dynamic `import()` of them is dead code there. Left in, esbuild would still wrap every
+ * module the imported one shares with the bundle in lazy initializers: bytes for nothing.
+ */
+const noDynamicChunks = {
+  name: 'no-dynamic-chunks',
+  setup(b) {
+    b.onResolve({ filter: /\/chunks\/[a-z-]+\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined));
+  },
 };
-/** Lazily loaded chunks of the script-tag bundle: [entry, output name]. */
+/** Lazily loaded chunks of the script-tag bundle, each written to dist/optimization.<name>.js. */
 const chunks = [
-  ['src/chunks/consent-bridge.ts', 'consent-bridge'],
+  { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'reactive-element'] },
+  { entry: 'src/chunks/preview.ts', name: 'preview', share: ['registry'] },
 ];
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   // Browser ESM for developers (class, elements, constants; deps stay external for their bundler).
-  { entryPoints: ['src/index.ts'], outfile: 'dist/optimization.mjs', format: 'esm', platform: 'browser',
+  // Split: what loads on demand (the preview panel) is a module of its own under dist/chunks/.
+  { entryPoints: [{ in: 'src/index.ts', out: 'optimization' }], outdir: 'dist', entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' }, splitting: true, format: 'esm', platform: 'browser',
     target: 'es2022', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
   // The script-tag bundle: everything inlined, minified, dev-only checks stripped.
   { entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', format: 'iife', platform: 'browser',
-    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine },
-  ...chunks.map(([entry, name]) => ({
+    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [noDynamicChunks] },
+  ...chunks.map(({ entry, name, share }) => ({
     entryPoints: [entry], outfile: `dist/optimization.${name}.js`, format: 'iife', platform: 'browser',
-    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [sharedWithBundle],
+    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [sharedWithBundle(share), noDynamicChunks],
   })),
   // Stateless server entry.
   { entryPoints: ['src/server/index.ts'], outfile: 'dist/server.mjs', format: 'esm', platform: 'node',
@@ -62,10 +83,12 @@ const targets = [
 ];
 
 mkdirSync('dist', { recursive: true });
+// Split ESM chunks are content-hashed: drop the previous build's.
+rmSync('dist/chunks', { recursive: true, force: true });
 const started = Date.now();
 await Promise.all(
   targets
-    .filter((t) => existsSync(t.entryPoints[0]))
+    .filter((t) => existsSync(t.entryPoints[0].in ?? t.entryPoints[0]))
     .map((t) => build({ bundle: true, logLevel: 'warning', ...t })),
 );
 
