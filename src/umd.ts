@@ -9,7 +9,8 @@
  *
  * `<ctfl-consent-bridge>` is not in this file: when the page has one (in its HTML or added later),
  * the bundle loads `optimization.consent-bridge.js` from its own directory, so pages without a
- * consent bridge do not pay for it.
+ * consent bridge do not pay for it. Likewise `<ctfl-preview-panel>` (`optimization.preview.js`),
+ * loaded by `optimization.preview()`, `?ctfl-preview` in the page URL, or this tab's preview session.
  */
 import { ContentfulOptimization } from './browser/optimization.js';
 import type { OptimizationConfig } from './browser/config.js';
@@ -19,6 +20,7 @@ import { OptimizationError } from './core/log.js';
 import { defineContentElements } from './elements/define.js';
 import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
 import { SHARED, shared } from './chunks/shared.js';
+import { PREVIEW_SESSION_KEY } from './browser/overrides.js';
 
 type Callback = (sdk: ContentfulOptimization) => void;
 interface Stub extends Array<Callback> {}
@@ -77,6 +79,14 @@ function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOp
   Object.defineProperty(sdk, 'push', { value: (fn: Callback) => run(fn, sdk), enumerable: false });
   g.optimization = sdk;
   for (const fn of queued) run(fn, sdk);
+  // `?ctfl-preview` in the URL, or a preview session in this tab (a reload, the next page): the
+  // preview panel, from its own chunk. (Any query naming ctfl-preview: a stricter test costs bytes
+  // every visitor downloads, and a panel opened by mistake only shows the visitor their own data.)
+  try {
+    if (location.search.includes('ctfl-preview') || sessionStorage.getItem(PREVIEW_SESSION_KEY)) {
+      sdk.preview().catch((error: Error) => console.warn(error.message));
+    }
+  } catch { /* no sessionStorage here: no preview session either */ }
   if (config.autoPage !== false) {
     if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
     else void sdk.page();

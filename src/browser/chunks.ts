@@ -33,7 +33,9 @@ export function loadChunk(name: ChunkName): Promise<void> {
 }
 
 async function importChunk(name: ChunkName): Promise<void> {
-  if (name === 'consent-bridge') return; // defined eagerly by defineElements() in the ESM package
+  // The consent bridge is defined eagerly by defineElements() in the ESM package. The preview panel
+  // is a module of its own (with its own lit): the package's bundle splits it off.
+  if (name === 'preview') await import('../chunks/preview.js');
 }
 
 interface TrustedTypesLike {

@@ -1,7 +1,8 @@
 /** The browser runtime: the `ContentfulOptimization` class and its constants. */
 export { ContentfulOptimization } from './optimization.js';
 export type {
-  EmittedEvent, EventResult, FlagViewPayload, HoverPayload, OptimizationState, RequestState, RuntimeDependencies, ViewPayload,
+  EmittedEvent, EventResult, FlagViewPayload, HoverPayload, OptimizationState, Overrides, RequestState, RuntimeDependencies,
+  ShownDecision, ViewPayload,
 } from './optimization.js';
 export type { OptimizationConfig, ResolvedConfig } from './config.js';
 export { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE } from './cookies.js';

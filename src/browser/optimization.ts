@@ -35,6 +35,8 @@ import { listen } from './listen.js';
 import { provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
+import { loadChunk } from './chunks.js';
+import type { PreviewPanelElement } from '../elements/preview-panel.js';
 import {
   CONTINUITY_KEYS, createKeyValueStore, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
 } from './storage.js';
@@ -64,6 +66,24 @@ export interface OptimizationState {
   readonly events: readonly EmittedEvent[];
   readonly requestState: RequestState;
   readonly online: boolean;
+  /** Preview overrides (`<ctfl-preview-panel>`), while it has any. */
+  readonly overrides?: Overrides;
+}
+
+/**
+ * Preview overrides: given the visitor's own state, the selected optimizations and changes to show
+ * instead. Only the resolvers read them (`resolveEntry`, `getFlag`: what the elements show); they are
+ * never stored, sent to an API or passed to another tab, and `states.selectedOptimizations` and
+ * `states.changes` stay the visitor's own.
+ */
+export type Overrides = (own: OptimizationState) => {
+  readonly selectedOptimizations?: readonly SelectedOptimization[];
+  readonly changes?: readonly Change[];
+};
+
+/** A decision as shown; `override` when preview overrides made it differ from the visitor's own. */
+export interface ShownDecision extends EntryDecision {
+  readonly override?: boolean;
 }
 
 export interface EventResult {
@@ -187,7 +207,7 @@ export class ContentfulOptimization {
       requestState: { status: 'idle' },
       online: nav?.onLine !== false,
     }, (error) => this.log.error('E010', __DEV__ ? 'a state subscriber threw; the SDK kept going.' : '', error));
-    const keys: StateKey[] = ['profile', 'selectedOptimizations', 'changes', 'consent', 'persistenceConsent', 'blockedEvents', 'events', 'requestState', 'online'];
+    const keys: StateKey[] = ['profile', 'selectedOptimizations', 'changes', 'consent', 'persistenceConsent', 'blockedEvents', 'events', 'requestState', 'online', 'overrides'];
     this.states = Object.fromEntries(keys.map((k) => [k, this.#store.select(k)])) as ContentfulOptimization['states'];
 
     // 5. and 6. Cookie adoption, only with persistence consent.
@@ -219,6 +239,28 @@ export class ContentfulOptimization {
 
   /** The anonymous id the next Experience event will use, if any (getAnonymousId → profile.id). */
   get anonymousId(): string | undefined { return this.#selectProfileId(); }
+
+  /** Events waiting for delivery, queued or in flight, per API. */
+  get queued(): { readonly experience: number; readonly insights: number } {
+    return { experience: this.#experienceQueue.length + this.#inflightExp.length, insights: this.#insightsQueue.length + this.#inflightIns.length };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Preview
+
+  /**
+   * Opens `<ctfl-preview-panel>`, loaded on first use (`optimization.preview.js` next to the
+   * script-tag bundle; a separate module of the package): this visitor's state, live, and overrides
+   * that only this tab shows. Resolves with the panel.
+   */
+  preview(): Promise<PreviewPanelElement> {
+    return loadChunk('preview').then(() => (customElements.get('ctfl-preview-panel') as unknown as typeof PreviewPanelElement).open(this));
+  }
+
+  /** Sets or (with `undefined`) ends the preview overrides; elements show the result at once. */
+  setOverrides(overrides: Overrides | undefined): void {
+    this.#store.set({ overrides });
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Experience events
@@ -365,10 +407,19 @@ export class ContentfulOptimization {
   // ---------------------------------------------------------------------------------------------
   // Resolvers
 
-  /** Which variant of an entry this visitor sees: by baseline id, or from an entry with `nt_experiences`. */
-  resolveEntry(entry: string | ContentfulEntry): EntryDecision {
-    const selected = this.#store.value.selectedOptimizations;
-    return typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+  /**
+   * Which variant of an entry this visitor sees: by baseline id, or from an entry with
+   * `nt_experiences`. With preview overrides, the decision they give, marked `override` when it is
+   * not the visitor's own.
+   */
+  resolveEntry(entry: string | ContentfulEntry): ShownDecision {
+    const s = this.#store.value;
+    const resolve = (selected: OptimizationState['selectedOptimizations']) =>
+      typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+    const own = resolve(s.selectedOptimizations);
+    const shown = resolve(this.#shown(s).selectedOptimizations);
+    return shown.entryId === own.entryId && shown.experienceId === own.experienceId && shown.variantIndex === own.variantIndex
+      ? own : { ...shown, override: true };
   }
 
   /** A merge tag from the active profile: `traits.firstname` or `traits_firstname`. Text only. */
@@ -376,10 +427,15 @@ export class ContentfulOptimization {
     return getMergeTagValue(this.#store.value.profile, path, fallback);
   }
 
-  /** A Custom Flag's value (`{value: X}` unwrapped), or `fallback` when no change has the key. */
+  /** A Custom Flag's value (`{value: X}` unwrapped; preview overrides applied), or `fallback` when no change has the key. */
   getFlag<T extends Json | null | undefined = Json | null | undefined>(key: string, fallback?: T): Json | null | T | undefined {
-    const v = getFlag(this.#store.value.changes, key);
+    const v = getFlag(this.#shown(this.#store.value).changes, key);
     return v === undefined ? fallback : v;
+  }
+
+  /** The state with preview overrides applied (for the resolvers only). */
+  #shown(s: OptimizationState): Pick<OptimizationState, 'selectedOptimizations' | 'changes'> {
+    return { ...s, ...s.overrides?.(s) };
   }
 
   // ---------------------------------------------------------------------------------------------

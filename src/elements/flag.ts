@@ -7,6 +7,7 @@ import { ReactiveElement } from '@lit/reactive-element';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { onRuntime } from '../browser/registry.js';
+import { getFlag } from '../core/resolve.js';
 
 /**
  * A Custom Flag.
@@ -18,6 +19,7 @@ import { onRuntime } from '../browser/registry.js';
  * @attr {string} fallback - Text shown when the visitor has no value for the flag.
  * @attr {boolean} no-track-views - Do not send flag views.
  * @attr {string} data-ctfl-flag-value - Set by the element: the value shown, as JSON.
+ * @attr {boolean} data-ctfl-override - Set by the element while it shows a preview override instead of the visitor's own value (`<ctfl-preview-panel>`); it then sends no flag view.
  */
 export class FlagElement extends ReactiveElement {
   static override properties = {
@@ -48,7 +50,11 @@ export class FlagElement extends ReactiveElement {
     this.#mo.observe(this, { childList: true });
     this.#off = onRuntime((sdk) => {
       this.#sdk = sdk;
-      return sdk.states.changes.subscribe(() => this.requestUpdate());
+      // Its value follows the changes and the preview overrides (not every state change: showing a
+      // flag records a flag view, which is one).
+      const offChanges = sdk.states.changes.subscribe(() => this.requestUpdate());
+      const offOverrides = sdk.states.overrides.subscribe(() => this.requestUpdate());
+      return () => { offChanges(); offOverrides(); };
     });
   }
 
@@ -86,7 +92,11 @@ export class FlagElement extends ReactiveElement {
     } else if (this.#text?.parentNode === this) this.removeChild(this.#text);
     this.dataset.ctflFlagValue = value === undefined ? '' : JSON.stringify(value);
     const shown = JSON.stringify(value);
-    if (value !== undefined && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {
+    // A preview override is not this visitor's value: marked, and never tracked.
+    const state = this.#sdk?.state;
+    const override = !!state?.overrides && value !== getFlag(state.changes, this.key);
+    this.toggleAttribute('data-ctfl-override', override);
+    if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {
       this.#tracked = shown;
       void this.#sdk.trackFlagView({ componentId: this.key });
     }

@@ -10,6 +10,8 @@ export { CONSENT_BRIDGE_DEFAULTS, DEFAULT_CMP_TIMEOUT_MS } from './consent-bridg
 export type { ConsentChangeDetail } from './consent-bridge.js';
 export { DEFAULT_ANTI_FLICKER_TIMEOUT_MS } from './optimized-entry.js';
 export type { EntryResolvedDetail } from './optimized-entry.js';
+// The preview panel is loaded on demand (`optimization.preview()`), never with the other elements.
+export type { PreviewPanelElement } from './preview-panel.js';
 
 export function defineElements(registry: CustomElementRegistry = customElements): void {
   defineContentElements(registry);

@@ -15,7 +15,7 @@ import { ReactiveElement } from '@lit/reactive-element';
 import { uuid } from '../core/events.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';
 import type { Unsubscribe } from '../core/store.js';
-import type { ContentfulOptimization } from '../browser/optimization.js';
+import type { ContentfulOptimization, OptimizationState, ShownDecision } from '../browser/optimization.js';
 import { listen } from '../browser/listen.js';
 import { onRuntime } from '../browser/registry.js';
 import { coded } from '../core/log.js';
@@ -34,7 +34,7 @@ const CLICKABLE = 'a,button,input[type=submit],input[type=button],summary,[role=
 
 interface Dwell { id: string; started: number; sent: boolean; timer?: ReturnType<typeof setTimeout> }
 
-export interface EntryResolvedDetail extends EntryDecision {
+export interface EntryResolvedDetail extends ShownDecision {
   /** `true` when the baseline was shown because no decision arrived within the timeout. */
   readonly timedOut: boolean;
 }
@@ -55,6 +55,7 @@ export interface EntryResolvedDetail extends EntryDecision {
  * @attr {string} data-ctfl-entry-id - Set by the element: the entry id shown (`""` for an empty variant).
  * @attr {string} data-ctfl-experience-id - Set by the element: the experience that decided, if any.
  * @attr {string} data-ctfl-variant-index - Set by the element: 0 for the baseline.
+ * @attr {boolean} data-ctfl-override - Set by the element while it shows a preview override instead of the visitor's own decision (`<ctfl-preview-panel>`); it then sends no view, click or hover events.
  */
 export class OptimizedEntryElement extends ReactiveElement {
   static override properties = {
@@ -79,8 +80,8 @@ export class OptimizedEntryElement extends ReactiveElement {
   declare noTrackClicks: boolean;
   declare noTrackHovers: boolean;
 
-  /** The decision currently shown. */
-  decision: EntryDecision | undefined;
+  /** The decision currently shown (`override` while a preview override decides). */
+  decision: ShownDecision | undefined;
 
   #sdk: ContentfulOptimization | undefined;
   #offRuntime: Unsubscribe | undefined;
@@ -96,6 +97,8 @@ export class OptimizedEntryElement extends ReactiveElement {
   #viewed = false;
   #hover: Dwell | undefined;
   #cleanup: Array<() => void> = [];
+  /** The preview overrides the decision shown was made with: new ones decide again, also without `live`. */
+  #overrides: OptimizationState['overrides'];
   /**
    * The entry id a server already rendered into this element (`data-ctfl-prerendered`), until the
    * first decision is shown: that markup is the variant, not the baseline.
@@ -208,8 +211,9 @@ export class OptimizedEntryElement extends ReactiveElement {
     const state = sdk?.state;
     const failed = state?.selectedOptimizations === undefined && state?.requestState.status === 'failed' ? state.requestState : undefined;
     const known = state && (state.selectedOptimizations !== undefined || failed);
-    if (this.decision && !this.live) return;
+    if (this.decision && !this.live && this.#overrides === state?.overrides) return;
     if (!known && !this.#timedOut) return;
+    this.#overrides = state?.overrides;
     let next: EntryDecision;
     try {
       next = sdk && known ? sdk.resolveEntry(entry ?? baselineId) : { baselineId, entryId: baselineId, variantIndex: 0, hidden: false, sticky: false };
@@ -235,6 +239,7 @@ export class OptimizedEntryElement extends ReactiveElement {
     if (d.experienceId) this.dataset.ctflExperienceId = d.experienceId;
     else delete this.dataset.ctflExperienceId;
     this.dataset.ctflVariantIndex = String(d.variantIndex);
+    this.toggleAttribute('data-ctfl-override', !!d.override);
     this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-entry-resolved', {
       detail: { ...d, timedOut: this.#timedOut && !d.experienceId }, bubbles: true, composed: true,
     }));
@@ -402,7 +407,8 @@ export class OptimizedEntryElement extends ReactiveElement {
   }
 
   #startView(): void {
-    if (this.#view || !this.decision?.baselineId) return;
+    // A preview override is not what this visitor sees: it is never tracked.
+    if (this.#view || !this.decision?.baselineId || this.decision.override) return;
     const view = { id: uuid(), started: performance.now(), sent: false } as Dwell;
     view.timer = setTimeout(() => {
       view.sent = true;
@@ -423,7 +429,7 @@ export class OptimizedEntryElement extends ReactiveElement {
 
 
   #startHover = () => {
-    if (this.noTrackHovers || this.#hover || !this.decision) return;
+    if (this.noTrackHovers || this.#hover || !this.decision || this.decision.override) return;
     const hover = { id: uuid(), started: performance.now(), sent: false } as Dwell;
     hover.timer = setTimeout(() => {
       hover.sent = true;
@@ -442,7 +448,7 @@ export class OptimizedEntryElement extends ReactiveElement {
 
 
   #onClick = (event: Event) => {
-    if (this.noTrackClicks || !this.decision) return;
+    if (this.noTrackClicks || !this.decision || this.decision.override) return;
     const target = event.target as Element | null;
     const clickable = target?.closest?.(CLICKABLE);
     if (clickable && this.contains(clickable)) void this.#sdk?.trackClick(this.#payload());
@@ -462,8 +468,8 @@ export class OptimizedEntryElement extends ReactiveElement {
 
 const isVariantTemplate = (n: Node) => n instanceof HTMLTemplateElement && n.hasAttribute('data-variant-id');
 
-const sameDecision = (a: EntryDecision, b: EntryDecision) =>
-  a.entryId === b.entryId && a.experienceId === b.experienceId && a.variantIndex === b.variantIndex && a.hidden === b.hidden;
+const sameDecision = (a: ShownDecision, b: ShownDecision) =>
+  a.entryId === b.entryId && a.experienceId === b.experienceId && a.variantIndex === b.variantIndex && a.hidden === b.hidden && a.override === b.override;
 
 /**
  * Once per code and subject. Production builds pass only the subject (README "Error codes" explains
