@@ -46,6 +46,7 @@ const consentText = (v: boolean | undefined) => (v === true ? 'granted' : v === 
  * @customElement ctfl-preview-panel
  * @summary A previewer's panel: the visitor's state, live, and overrides that only this tab shows.
  * @attr {boolean} collapsed - Only the header shows (its "Show details" button expands it).
+ * @attr {'left' | 'right'} side - The corner of the viewport it sits in (default `right`; its "Move to the left" button moves it).
  * @prop {ContentfulOptimization | undefined} runtime - The runtime to preview (default: the page's).
  * @prop {unknown[]} experiences - `nt_experience` entries (Delivery API shape) for pages that render with `entry-id` only: names, audiences and variants of experiences the visitor is not in.
  */
@@ -54,6 +55,7 @@ export class PreviewPanelElement extends LitElement {
     runtime: { attribute: false },
     experiences: { attribute: false },
     collapsed: { type: Boolean, reflect: true },
+    side: { type: String, reflect: true },
   };
 
   /**
@@ -77,6 +79,8 @@ export class PreviewPanelElement extends LitElement {
   declare experiences: unknown[] | undefined;
   /** Only the header shows. */
   declare collapsed: boolean;
+  /** The bottom corner it sits in: `left` or `right` (the default). */
+  declare side: 'left' | 'right';
 
   #registered: ContentfulOptimization | undefined;
   #sdk: ContentfulOptimization | undefined;
@@ -92,6 +96,7 @@ export class PreviewPanelElement extends LitElement {
   constructor() {
     super();
     this.collapsed = false;
+    this.side = 'right';
   }
 
   override connectedCallback(): void {
@@ -236,13 +241,15 @@ export class PreviewPanelElement extends LitElement {
       display: flex; font: 14px/1.4 system-ui, -apple-system, 'Segoe UI', sans-serif; color: #1b1b1f;
     }
     :host([hidden]) { display: none; }
+    :host([side='left']) { right: auto; left: 0; }
     * { box-sizing: border-box; }
     aside {
       display: flex; flex-direction: column; width: 100%; min-width: 0; background: #fff;
       border: 1px solid #6e6e80; border-right: 0; border-bottom: 0; border-radius: 8px 0 0 0;
       box-shadow: 0 0 24px rgb(0 0 0 / 0.25);
     }
-    header { padding: 0.5rem 0.75rem; background: #f1f1f6; border-bottom: 1px solid #c8c8d2; border-radius: 8px 0 0 0; }
+    :host([side='left']) aside { border-right: 1px solid #6e6e80; border-left: 0; border-radius: 0 8px 0 0; }
+    header { padding: 0.5rem 0.75rem; background: #f1f1f6; border-bottom: 1px solid #c8c8d2; border-radius: inherit; }
     h2 { font-size: 1rem; margin: 0; }
     h3 { font-size: 0.95rem; margin: 1rem 0 0.25rem; }
     h4 { font-size: 0.875rem; margin: 0.5rem 0 0.125rem; }
@@ -293,6 +300,7 @@ export class PreviewPanelElement extends LitElement {
           <div class="actions">
             <button type="button" aria-expanded=${String(!this.collapsed)} aria-controls="details"
               @click=${() => { this.collapsed = !this.collapsed; }}>${this.collapsed ? 'Show details' : 'Hide details'}</button>
+            <button type="button" @click=${() => { this.side = this.side === 'left' ? 'right' : 'left'; }}>${this.side === 'left' ? 'Move to the right' : 'Move to the left'}</button>
             <button type="button" ?disabled=${!count} @click=${() => this.clearOverrides()}>Clear overrides</button>
             <button type="button" @click=${() => this.close()}>Close</button>
           </div>
@@ -435,7 +443,9 @@ export class PreviewPanelElement extends LitElement {
               <label for="audience-${i}">${name ?? id}${choice !== undefined ? html`<span class="badge">override</span>` : nothing}</label>
               ${name ? html`<span class="id">${id}</span>` : nothing}
               <p>Visitor's own: ${mine.includes(id) ? 'in this audience' : 'not in this audience'}</p>
-              <p>${experiences ? `Experiences: ${experiences.join(', ')}` : 'No experience on this page uses it.'}</p>
+              <p>${experiences ? `Experiences: ${experiences.join(', ')}`
+                : this.#catalog.size ? 'No experience on this page uses it.'
+                  : 'Its experiences are not known here: the page has no content model (see the experiences property).'}</p>
               <div class="control">
                 <select id="audience-${i}" @change=${(e: Event) => this.#setAudience(id, (e.target as HTMLSelectElement).value)}>
                   <option value="" ?selected=${choice === undefined}>Visitor's own</option>

@@ -301,14 +301,22 @@ describe('<ctfl-preview-panel> (source)', () => {
     const panel = await sdk.preview();
     equal(document.activeElement, panel);
     const visited: Element[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       await sendKeys({ press: 'Tab' });
       visited.push(panel.shadowRoot!.activeElement!);
     }
-    deepEqual(visited.map((el) => el.textContent!.trim()).slice(0, 2), ['Hide details', 'Close'],
+    deepEqual(visited.map((el) => el.textContent!.trim()).slice(0, 3), ['Hide details', 'Move to the left', 'Close'],
       'the header\'s buttons in order (Clear overrides is disabled without overrides)');
     const select = control(panel, TEASER.experience);
-    equal(visited[2], select, 'then the first experience');
+    equal(visited[3], select, 'then the first experience');
+    // Moving it to the other corner keeps focus on the button.
+    (visited[1] as HTMLButtonElement).focus();
+    await sendKeys({ press: 'Enter' });
+    await panel.updateComplete;
+    equal(panel.getAttribute('side'), 'left');
+    ok(panel.getBoundingClientRect().left === 0, 'in the bottom-left corner');
+    equal(panel.shadowRoot!.activeElement?.textContent?.trim(), 'Move to the right');
+    select.focus();
     // Pick the other variant with the keyboard: Visitor's own → Baseline → Variant 1.
     await sendKeys({ press: 'ArrowDown' });
     if (own === 0) await sendKeys({ press: 'ArrowDown' });
