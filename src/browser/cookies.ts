@@ -27,7 +27,11 @@ export function readCookiesWithPrefix(prefix: string, doc: Document = document, 
   try { all = doc.cookie; } catch { return out; }
   for (const [name, raw] of cookiePairs(all)) {
     if (exact ? name !== prefix : !name.startsWith(prefix)) continue;
-    try { out.push([name, decodeURIComponent(raw)]); } catch { /* not percent-encoded properly: not a value */ }
+    // Not percent-encoded properly (not written by this SDK): read as written, so the caller's
+    // validation sees it and removes it instead of never noticing it.
+    let value = raw;
+    try { value = decodeURIComponent(raw); } catch { /* kept raw */ }
+    out.push([name, value]);
   }
   return out;
 }

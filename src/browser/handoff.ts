@@ -5,6 +5,7 @@
  */
 import { HANDOFF_ELEMENT_ID } from '../core/constants.js';
 import { deepFreeze } from '../core/store.js';
+import { suspectJson } from '../core/text.js';
 import { OptimizationData, type OptimizationData as Data } from '../core/wire.js';
 
 export { HANDOFF_ELEMENT_ID };
@@ -17,8 +18,8 @@ export function readHandoff(doc: Document = document, onInvalid?: (why: string) 
     return undefined;
   }
   let json: unknown;
-  try { json = JSON.parse(el.textContent ?? ''); } catch {
-    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON`);
+  try { json = JSON.parse(el.textContent ?? ''); if (suspectJson(json, true)) throw 0; } catch {
+    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON (nested at most 64 levels, no __proto__ keys)`);
     return undefined;
   }
   const parsed = OptimizationData.safeParse(json);

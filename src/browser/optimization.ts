@@ -38,7 +38,7 @@ import { StateEntries } from './state-entries.js';
 import { loadChunk } from './chunks.js';
 import type { PreviewPanelElement } from '../elements/preview-panel.js';
 import {
-  CONTINUITY_KEYS, createKeyValueStore, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
+  CONTINUITY_KEYS, createKeyValueStore, DebugFlag, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
 } from './storage.js';
 
 export type RequestState =
@@ -163,7 +163,7 @@ export class ContentfulOptimization {
     this.config = resolveConfig(config, nav?.language || 'en-US');
     const ls = deps.storage ?? safeLocalStorage(this.#win);
     this.#kv = createKeyValueStore(ls);
-    const debug = this.#kv.get(STORAGE_KEYS.debug) === 'true';
+    const debug = this.#kv.getValid(STORAGE_KEYS.debug, DebugFlag, undefined, false) === 'true';
     this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
     this.#stateEntries = new StateEntries({

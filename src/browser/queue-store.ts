@@ -10,13 +10,24 @@
  */
 import { createStore, del, entries, set, type UseStore } from 'idb-keyval';
 import { uuid } from '../core/events.js';
+import { suspectJson } from '../core/text.js';
+import { ProfileId } from '../core/wire.js';
 
 export type Ev = Record<string, unknown>;
 export interface SavedQueues { e: Ev[]; i: Array<{ profileId?: string; event: Ev }> }
 
-/** An event as this runtime builds it: an object with a string `type` and `messageId`. */
-const isEvent = (x: unknown): x is Ev =>
-  !!x && typeof x === 'object' && typeof (x as Ev).type === 'string' && typeof (x as Ev).messageId === 'string';
+const isObject = (x: unknown): x is Ev => !!x && typeof x === 'object' && !Array.isArray(x);
+const isId = (x: unknown) => ProfileId.safeParse(x).success;
+
+/**
+ * An event as this runtime builds it, of one of `types`: an id-like `messageId` (a UUID), a
+ * `context` object, no `__proto__` key and no nesting past the API's 64 levels. The persisted queue
+ * is read back from storage that other scripts can write (issue 9): anything else is dropped.
+ */
+const isEvent = (types: string) => (x: unknown): x is Ev =>
+  isObject(x) && types.split(' ').includes(x.type as string) && isId(x.messageId) && isObject(x.context) && !suspectJson(x, true);
+const isExperienceEvent = isEvent('page identify track screen component');
+const isInsightsEvent = isEvent('component component_click component_hover');
 
 let db: UseStore | undefined;
 const idb = () => (db ??= createStore('ctfl-optimization-queue', 'queues'));
@@ -65,9 +76,9 @@ export class QueueStore {
         const k = String(key);
         if (!k.startsWith(this.#prefix) || held.has(k) || k === this.#prefix + this.tab) continue;
         // Read back from storage: only well-formed events are kept (anything else is dropped).
-        if (Array.isArray(value?.e)) out.e.push(...value.e.filter(isEvent));
+        if (Array.isArray(value?.e)) out.e.push(...value.e.filter(isExperienceEvent));
         if (Array.isArray(value?.i)) {
-          out.i.push(...value.i.filter((x) => !!x && typeof x === 'object' && isEvent(x.event) && (x.profileId === undefined || typeof x.profileId === 'string')));
+          out.i.push(...value.i.filter((x) => isObject(x) && isInsightsEvent(x.event) && (x.profileId === undefined || isId(x.profileId))));
         }
         await del(k, idb());
       }

@@ -8,6 +8,7 @@
  * configured one; otherwise in IndexedDB (idb-keyval) with an expiry filter on read.
  */
 import { createStore as createIdbStore, del, get, set, type UseStore } from 'idb-keyval';
+import { suspectJson } from '../core/text.js';
 import { StateEntry } from '../core/wire.js';
 import { readCookiesWithPrefix, removeCookie, writeCookie } from './cookies.js';
 
@@ -52,22 +53,29 @@ export class StateEntries {
   async load(): Promise<void> {
     this.#persist = true;
     const now = this.#now;
+    // What is read back was written to storage other scripts can write too: a malformed entry is
+    // ignored and removed (issue 9).
     if (this.cookieMode) {
       for (const [key, value] of readCookiesWithPrefix(this.prefix, this.#o.doc)) {
-        if (!this.#entries.has(key)) this.#entries.set(key, { key, value });
+        if (!StateEntry.safeParse({ key, value }).success) removeCookie(key, { domain: this.#o.domain }, this.#o.doc);
+        else if (!this.#entries.has(key)) this.#entries.set(key, { key, value });
       }
       return;
     }
     try {
       const stored = await get<unknown>(this.#idbKey, this.#o.idb ?? idbStore());
-      if (!Array.isArray(stored)) return;
-      for (const item of stored) {
+      if (stored === undefined) return;
+      let dropped = !Array.isArray(stored);
+      for (const item of Array.isArray(stored) ? stored : []) {
         const parsed = StateEntry.safeParse(item);
         const expiresAt = (item as { expiresAt?: unknown })?.expiresAt;
-        if (!parsed.success || typeof expiresAt !== 'number' || expiresAt <= now) continue;
-        if (!parsed.data.key.startsWith(this.prefix) || this.#entries.has(parsed.data.key)) continue;
-        this.#entries.set(parsed.data.key, { key: parsed.data.key, value: parsed.data.value ?? '', expiresAt, attrs: parsed.data.attrs });
+        if (!parsed.success || typeof expiresAt !== 'number' || expiresAt <= now || !parsed.data.key.startsWith(this.prefix) || suspectJson(item, true)) {
+          dropped = true;
+          continue;
+        }
+        if (!this.#entries.has(parsed.data.key)) this.#entries.set(parsed.data.key, { key: parsed.data.key, value: parsed.data.value ?? '', expiresAt, attrs: parsed.data.attrs });
       }
+      if (dropped) await this.#saveIdb();
     } catch { /* IndexedDB unavailable (private mode, blocked): memory only */ }
   }
 

@@ -4,6 +4,8 @@
  * effort: a full, blocked or missing storage never breaks in-memory state.
  */
 import type { ZodMiniType } from 'zod/mini';
+import { suspectJson } from '../core/text.js';
+import { oneOf } from '../core/wire.js';
 
 export const STORAGE_KEYS = Object.freeze({
   anonymousId: '__ctfl_opt_anonymous_id__',
@@ -22,6 +24,9 @@ export const LEGACY_STORAGE_KEYS = Object.freeze({
   changes: '__nt_changes__',
   consent: '__nt-consent__',
 });
+
+/** `__ctfl_opt_debug__`: `true` turns on debug logging; any other value than `true`/`false` is removed. */
+export const DebugFlag = oneOf('true', 'false');
 
 /** Profile-continuity keys: load and write only with persistence consent. */
 export const CONTINUITY_KEYS = [
@@ -67,7 +72,9 @@ export function createKeyValueStore(storage: Storage | undefined = defaultStorag
       if (raw === null) return undefined;
       let value: unknown = raw;
       if (json) {
-        try { value = JSON.parse(raw); } catch { value = Symbol.for('invalid'); }
+        // Over-deep nesting (which would overflow the stack when frozen or written back) and
+        // `__proto__` keys (which the SDK never writes) mark a tampered value.
+        try { value = JSON.parse(raw); if (suspectJson(value, true)) throw 0; } catch { value = Symbol.for('invalid'); }
       }
       const parsed = schema.safeParse(value);
       if (parsed.success) return parsed.data;

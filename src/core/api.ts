@@ -4,10 +4,11 @@
  * fails validation is reported as a failure and never reaches state.
  */
 import {
-  ErrorEnvelope, ProfileResponseEnvelope, StateStoreHandle, type OptimizationData, type StateEntry,
+  ErrorEnvelope, ProfileResponseEnvelope, StateEntry, type OptimizationData,
 } from './wire.js';
 import type { ExperienceEvent, InsightsBatch } from './wire-events.js';
 import { deepFreeze } from './store.js';
+import { suspectJson } from './text.js';
 
 export const DEFAULT_EXPERIENCE_URL = 'https://experience.ninetailed.co/';
 export const DEFAULT_INSIGHTS_URL = 'https://ingest.insights.ninetailed.co/';
@@ -67,18 +68,6 @@ function retryAfterMs(res: Response): number | undefined {
 
 const isRetryableStatus = (s: number) => s === 429 || s >= 500;
 
-/**
- * True when `value` nests objects or arrays more than `limit` levels deep. Iterative (level by
- * level), so no nesting can overflow the stack.
- */
-export function nestedDeeperThan(value: unknown, limit: number): boolean {
-  const isObject = (v: unknown) => v !== null && typeof v === 'object';
-  for (let level = [value], depth = 0; (level = level.filter(isObject)).length; depth++) {
-    if (depth >= limit) return true;
-    level = level.flatMap((v) => Object.values(v as object));
-  }
-  return false;
-}
 
 async function request(url: string, init: RequestInit, f: typeof fetch, timeoutMs: number): Promise<ApiResult<unknown>> {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
@@ -107,7 +96,7 @@ async function request(url: string, init: RequestInit, f: typeof fetch, timeoutM
     json = JSON.parse(text);
     // The Experience API refuses bodies nested deeper than 64 levels, so none of its answers is
     // deeper; walking one that is (freezing, storing, posting to other tabs) overflows the stack.
-    if (nestedDeeperThan(json, 64)) throw 0;
+    if (suspectJson(json)) throw 0;
   } catch {
     return res.ok
       ? { ok: false, reason: 'invalid-response', status: res.status, message: 'response is not JSON', retryable: false }
@@ -156,10 +145,13 @@ export function parseProfileEnvelope(json: unknown, status = 200): ApiResult<Exp
   }
   const { profile, experiences, changes } = parsed.data.data;
   const stateEntries: StateEntry[] = [];
+  // Each entry on its own: a malformed one is dropped, the others in its handle are kept.
   for (const h of parsed.data.handle ?? []) {
-    if (h.type !== 'state:store') continue;
-    const store = StateStoreHandle.safeParse(h);
-    if (store.success) stateEntries.push(...store.data.payload);
+    if (h.type !== 'state:store' || !Array.isArray(h.payload)) continue;
+    for (const item of h.payload) {
+      const entry = StateEntry.safeParse(item);
+      if (entry.success) stateEntries.push(entry.data);
+    }
   }
   // Frozen once here and shared by every subscriber: no clone per subscriber.
   const data = deepFreeze({ profile, selectedOptimizations: experiences, changes: changes ?? [] });

@@ -17,3 +17,17 @@ export function* cookiePairs(text: string): Generator<[name: string, rawValue: s
     if (i >= 0) yield [part.slice(0, i).trim(), part.slice(i + 1).trim()];
   }
 }
+
+/**
+ * True when `value` nests objects or arrays more than `limit` levels deep (the Experience API's own
+ * limit is 64), or — with `protoKeys` — holds an own `__proto__` key anywhere, which `JSON.parse`
+ * creates but the SDK never writes. Level by level, so no nesting overflows the stack.
+ */
+export function suspectJson(value: unknown, protoKeys?: boolean, limit = 64): boolean {
+  const isObject = (v: unknown) => v !== null && typeof v === 'object';
+  for (let level = [value], depth = 0; (level = level.filter(isObject)).length; depth++) {
+    if (depth >= limit || (protoKeys && level.some((v) => Object.prototype.hasOwnProperty.call(v, '__proto__')))) return true;
+    level = level.flatMap((v) => Object.values(v as object));
+  }
+  return false;
+}

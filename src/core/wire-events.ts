@@ -3,7 +3,14 @@
  * content model of experiences. Validated by the emulator and the server entry.
  */
 import * as z from 'zod/mini';
-import { Json, JsonObject, PageContext, Profile, ProfileId, Query, Handle } from './wire.js';
+import { Json, JsonObject, oneOf, PageContext, Profile, ProfileId, Query, Handle, StateEntry } from './wire.js';
+
+/** A `state:store` handle as the emulator writes it (the SDK validates each entry on its own). */
+export const StateStoreHandle = z.object({
+  type: oneOf('state:store'),
+  payload: z.array(StateEntry),
+});
+export type StateStoreHandle = z.infer<typeof StateStoreHandle>;
 
 const IsoTimestamp = z.string().check(z.minLength(1), z.maxLength(64));
 

@@ -125,13 +125,11 @@ export const StateEntry = z.object({
 });
 export type StateEntry = z.infer<typeof StateEntry>;
 
-export const StateStoreHandle = z.object({
-  type: oneOf('state:store'),
-  payload: z.array(StateEntry),
-});
-export type StateStoreHandle = z.infer<typeof StateStoreHandle>;
-
-/** Any handle; we act on `state:store` and ignore other types. */
+/**
+ * Any handle; we act on `state:store` and ignore other types. Each entry of a `state:store` payload
+ * is validated on its own (a malformed one is dropped, not the handle); `StateStoreHandle`, the
+ * emulator's shape, is in wire-events.ts.
+ */
 export const Handle = z.looseObject({ type: z.string(), payload: z.optional(z.unknown()) });
 
 // ---------------------------------------------------------------------------------------------
