@@ -23,7 +23,7 @@ export const PREVIEW_SESSION_KEY = 'ctfl-opt-preview';
 const MAX_VARIANT_INDEX = 99;
 /** Longest id or key kept from storage, and the largest stored flag value (JSON characters). */
 const MAX_ID = 256;
-const MAX_VALUE = 4096;
+export const MAX_VALUE = 4096;
 
 export interface PreviewChoices {
   /** experienceId → forced variant index (0 = baseline). */

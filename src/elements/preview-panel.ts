@@ -17,7 +17,7 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 import type { ContentfulOptimization, OptimizationState } from '../browser/optimization.js';
 import { onRuntime } from '../browser/registry.js';
 import {
-  catalogOf, choiceCount, endSession, forcedVariants, noChoices, overridesFor, readChoices, variantsAt, writeChoices,
+  catalogOf, choiceCount, endSession, forcedVariants, MAX_VALUE, noChoices, overridesFor, readChoices, variantsAt, writeChoices,
   type ExperienceInfo, type OverrideContext, type PreviewChoices,
 } from '../browser/overrides.js';
 import { getFlag } from '../core/resolve.js';
@@ -403,7 +403,7 @@ export class PreviewPanelElement extends LitElement {
             </select>
           </div>` : html`
           <form class="control" @submit=${(e: SubmitEvent) => this.#submitFlag(e, key)}>
-            <input id=${id} name="value" autocomplete="off" spellcheck="false" aria-describedby="${id}-hint"
+            <input id=${id} name="value" autocomplete="off" spellcheck="false" maxlength=${MAX_VALUE - 2} aria-describedby="${id}-hint"
               .value=${choice === undefined ? '' : text(choice)}>
             <button type="submit">Set</button>
             ${choice !== undefined ? html`<button type="button" @click=${() => this.#setFlag(key, undefined)}>Visitor's own</button>` : nothing}
