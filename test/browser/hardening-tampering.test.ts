@@ -37,8 +37,9 @@ const LEGACY = {
 const ID_FORMAT = /^[A-Za-z0-9_-]{1,128}$/;
 const ID_KEYS = new Set(['__ctfl_opt_anonymous_id__', '__nt_anonymous_id__', 'ctfl-opt-aid']);
 const LIST_KEYS = new Set(['__ctfl_opt_selected-optimizations__', '__ctfl_opt_changes__', '__nt_experiences__', '__nt_changes__']);
+const unquoted = (key: string, raw: string) => (key === 'ctfl-opt-aid' ? raw.replace(/^"(.*)"$/, '$1') : raw);
 const malformedFor = (key: string) => ([, raw]: readonly [string, string]) =>
-  !(ID_KEYS.has(key) && ID_FORMAT.test(raw)) && !(LIST_KEYS.has(key) && raw === '[]') && !(key === '__ctfl_opt_debug__' && raw === 'true');
+  !(ID_KEYS.has(key) && ID_FORMAT.test(unquoted(key, raw))) && !(LIST_KEYS.has(key) && raw === '[]') && !(key === '__ctfl_opt_debug__' && raw === 'true');
 
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 const queueStore = () => createStore('ctfl-optimization-queue', 'queues');
@@ -157,13 +158,14 @@ describe('tampered durable state is ignored and removed', () => {
   // -----------------------------------------------------------------------------------------------
   // The ctfl-opt-aid cookie
 
-  const validIds = ['3b1f2c0e-8d5a-4c1e-9a77-1f0c3d2b4a11', 'abc_DEF-123', 'a'.repeat(128)];
+  // A quoted value is read without its quotes (RFC 6265 allows them), as the server entry reads it.
+  const validIds = ['3b1f2c0e-8d5a-4c1e-9a77-1f0c3d2b4a11', 'abc_DEF-123', 'a'.repeat(128), '"quoted-id"'];
   const cookieRows: Array<[string, string]> = [
     ...TAMPER_VALUES.filter(malformedFor('ctfl-opt-aid')).map(([name, raw]): [string, string] => [`${name} (percent-encoded)`, encodeURIComponent(raw)]),
     // As a careless server would write them: unencoded (the browser keeps what it can).
     ...TAMPER_VALUES.filter(malformedFor('ctfl-opt-aid')).filter(([, raw]) => !/[;\u0000-\u001f]/.test(raw)).map(([name, raw]): [string, string] => [`${name} (raw)`, raw]),
     ['129 characters', 'a'.repeat(129)],
-    ['a quoted id', '"abc"'],
+    ['a quoted id with markup', '"<b>"'],
     ['an id with a space', 'abc%20def'],
   ];
 
@@ -188,9 +190,10 @@ describe('tampered durable state is ignored and removed', () => {
       await clearBrowserState();
       document.cookie = `ctfl-opt-aid=${id}; Path=/`;
       const sdk = createRuntime({ defaults: { consent: true } });
-      equal(sdk.anonymousId, id);
+      const expected = id.replace(/^"(.*)"$/, '$1');
+      equal(sdk.anonymousId, expected);
       await sdk.page();
-      equal(profileIdInPath((await experienceRequestsFor(sdk.config.clientId))[0]!), id);
+      equal(profileIdInPath((await experienceRequestsFor(sdk.config.clientId))[0]!), expected);
       sdk.destroy();
     }
   });
