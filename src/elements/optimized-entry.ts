@@ -259,7 +259,9 @@ export class OptimizedEntryElement extends ReactiveElement {
     else if (d.variantIndex > 0 && d.entryId !== d.baselineId) {
       template = this.#template(d.entryId);
       // A template is complete once the parser has added something after it (or is past us).
-      if (template && (template.nextSibling || this.#parsed())) want = d.entryId;
+      // Markup a server rendered for this very variant needs no template: it is adopted as it
+      // arrives, never hidden.
+      if (this.#prerendered === d.entryId || (template && (template.nextSibling || this.#parsed()))) want = d.entryId;
       else if (!template && this.#parsed()) {
         warnOnce(this.#sdk, 'E031', __DEV__
           ? `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`

@@ -307,6 +307,30 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       equal(shownText(el), 'Personalization without the wait');
     });
 
+    it('while a server-rendered page is still being parsed, its variant stays visible and in place (never hidden)', async () => {
+      const f = openFrame();
+      f.write(`<!doctype html><html><head>${setup.frameBootstrap({
+        clientId: `frame-${Date.now().toString(36)}`, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR },
+        defaults: { selectedOptimizations: [selection(EXP, 1, { [B]: V })] },
+      })}</head><body>`);
+      await waitFor(() => (f.win as any).optimization?.state, 5000, 'the frame runtime');
+      const settle = () => Promise.resolve();
+      // The server's variant markup has arrived, its template not yet.
+      f.write(`<ctfl-optimized-entry entry-id="${B}" data-ctfl-entry-id="${V}" data-ctfl-experience-id="${EXP}" data-ctfl-variant-index="1" data-ctfl-prerendered><h2 class="headline">Variant headline</h2>`);
+      await settle();
+      const el = f.doc.querySelector('ctfl-optimized-entry')!;
+      const serverNode = el.querySelector('h2');
+      equal(f.win.getComputedStyle(el).visibility, 'visible', 'not hidden while the template is on its way');
+      equal(shownText(el), 'Variant headline');
+      f.write(`<p>More variant</p><template data-variant-id="${V}"><h2 class="headline">Variant headline</h2><p>More variant</p></template>`);
+      await settle();
+      equal(f.win.getComputedStyle(el).visibility, 'visible');
+      f.write(`<template data-variant-id="${B}" data-ctfl-baseline><h2 class="headline">Baseline headline</h2></template></ctfl-optimized-entry><p>After</p>`);
+      await f.close();
+      equal(shownText(el), 'Variant headline More variant');
+      equal(el.querySelector('h2'), serverNode, 'the very node the server rendered is still shown');
+    });
+
     it('when the browser decides differently from the server, the server variant is replaced by the baseline', () => {
       tracked([selection(EXP, 0, { [B]: B })]);
       const container = mount(prerendered());
