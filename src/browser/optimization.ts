@@ -10,7 +10,7 @@ import {
   insightsUrl, readProfile, sendExperienceEvents, sendInsightsBatch, type ApiResult, type ExperienceResult, type FailureReason,
 } from '../core/api.js';
 import {
-  isMethodAllowed, METHOD_EVENT_TYPES, normalizeConsentChoice,
+  isEventAllowed, isMethodAllowed, METHOD_EVENT_TYPES, normalizeConsentChoice,
   type BlockedEvent, type ConsentChoice, type ConsentValue, type GatedMethod,
 } from '../core/consent.js';
 import {
@@ -198,6 +198,8 @@ export class ContentfulOptimization {
     } else if (persistenceConsent === false) {
       this.#clearDurableContinuity();
       void this.#stateEntries.clearDurable();
+      // Queues a previous page persisted are durable SDK storage too (consent({persistence: false}) clears them).
+      void this.#queues.clear();
     }
 
     // 4. Initialize state with the merged values, as one snapshot.
@@ -395,8 +397,11 @@ export class ContentfulOptimization {
     if (this.#destroyed) return;
     // Queued Experience events go out too: the loop drains what is queued even once destroyed
     // (the gate lets nothing new in and no retry is scheduled after this point).
-    // The persisted copy is final before the queues can be adopted by another runtime.
-    void Promise.allSettled([this.#flushExperience(true), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
+    // The persisted copy is final before the queues can be adopted by another runtime — so it is
+    // written once no Experience request is out: a request in flight (which flush() does not wait
+    // for) would otherwise stay in it although delivered, and be sent again by the next page.
+    const idle = (): Promise<unknown> => (this.#sending ? new Promise((r) => setTimeout(r, 20)).then(idle) : Promise.resolve());
+    void Promise.allSettled([this.#flushExperience(true).then(idle), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
     this.#destroyed = true;
     for (const off of this.#teardown.splice(0)) off();
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
@@ -656,6 +661,9 @@ export class ContentfulOptimization {
     let failed = false;
     this.#insFlight = this.#locked(async () => {
       for (const c of chunks(ready, mode === 2 ? CHUNK_BYTES : 8 * CHUNK_BYTES)) {
+        // Purged (consent(false), reset()) while waiting for the lock or a previous chunk: what has
+        // not left yet never does.
+        if (purges !== this.#purges) return;
         const res = await sendInsightsBatch({
           baseUrl, clientId, environment, batch: toBatch(c), fetch: this.#fetch, timeoutMs: this.config.timeoutMs, keepalive: mode === 2,
         });
@@ -690,11 +698,15 @@ export class ContentfulOptimization {
 
   /** Restores the queues of tabs that are gone (a reload, a closed tab) and sends them. */
   async #restore(): Promise<void> {
+    const purges = this.#purges;
     const q = await this.#queues.adopt();
-    if (this.#store.value.persistenceConsent !== true) return;
+    // Purged while adopting (consent(false), reset()): the adopted queues go too. And this page's
+    // event consent applies: what it would block now never leaves (found by the consent property suite).
+    if (this.#store.value.persistenceConsent !== true || purges !== this.#purges) return;
+    const allowed = (e: Ev) => isEventAllowed(e, this.#store.value.consent, this.config.allowedEventTypes);
     const noop = () => {};
-    this.#experienceQueue.unshift(...q.e.map((event) => ({ event, resolve: noop })));
-    this.#insightsQueue.unshift(...q.i);
+    this.#experienceQueue.unshift(...q.e.filter(allowed).map((event) => ({ event, resolve: noop })));
+    this.#insightsQueue.unshift(...q.i.filter((p) => allowed(p.event)));
     this.#cap();
     this.#save();
     queueMicrotask(() => { void this.#flushExperience(); void this.#flushInsights(0); });

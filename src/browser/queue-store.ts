@@ -38,13 +38,17 @@ export class QueueStore {
   readonly tab = uuid();
   readonly #prefix: string;
   #release?: () => void;
+  #released = false;
   #pending?: SavedQueues | null;
   #writing = false;
   #closed = false;
 
   constructor(clientId: string) {
     this.#prefix = `${clientId}:`;
-    void locks()?.request(this.#prefix + this.tab, () => new Promise<void>((r) => { this.#release = r; }));
+    // The lock is granted asynchronously: a runtime closed before that releases it at once (found by
+    // the consent property suite — such a lock was held for the page's lifetime, so the queue it
+    // guarded was never adopted and stayed in IndexedDB).
+    void locks()?.request(this.#prefix + this.tab, () => new Promise<void>((r) => { this.#release = r; if (this.#released) r(); }));
   }
 
   /** Writes (coalesced) this tab's queues; empty queues delete the key. */
@@ -98,7 +102,7 @@ export class QueueStore {
   /** After the last write, releases the tab lock: the queues can then be adopted; no more writes. */
   close(): void {
     this.#closed = true;
-    const done = () => (this.#writing ? setTimeout(done, 10) : this.#release?.());
+    const done = () => { if (this.#writing) setTimeout(done, 10); else { this.#released = true; this.#release?.(); } };
     done();
   }
 }

@@ -30,6 +30,8 @@ export class StateEntries {
   #entries = new Map<string, Kept>();
   #o: StateEntriesOptions;
   #persist = false;
+  /** Persistence consent withdrawn (clearDurable) and not granted again (enablePersistence). */
+  #withdrawn = false;
   readonly prefix: string;
 
   constructor(options: StateEntriesOptions) {
@@ -49,8 +51,11 @@ export class StateEntries {
     return host === d || host.endsWith(`.${d}`);
   }
 
-  /** Loads durable entries (persistence consent granted). */
+  /** Loads durable entries (persistence consent granted) — unless it was withdrawn since. */
   async load(): Promise<void> {
+    // consent() loads after enablePersistence(): a withdrawal in between must not be undone here
+    // (found by the consent property suite: entries were written after consent(false)).
+    if (this.#withdrawn) return;
     this.#persist = true;
     const now = this.#now;
     // What is read back was written to storage other scripts can write too: a malformed entry is
@@ -127,6 +132,7 @@ export class StateEntries {
 
   /** Persistence consent granted later: write what is held in memory. */
   async enablePersistence(): Promise<void> {
+    this.#withdrawn = false;
     if (this.#persist) return;
     this.#persist = true;
     if (this.cookieMode) {
@@ -142,16 +148,23 @@ export class StateEntries {
   /** Persistence consent withdrawn: remove durable copies, keep the in-memory session. */
   async clearDurable(): Promise<void> {
     this.#persist = false;
-    for (const [name] of readCookiesWithPrefix(this.prefix, this.#o.doc)) removeCookie(name, { domain: this.#o.domain }, this.#o.doc);
-    try { await del(this.#idbKey, this.#o.idb ?? idbStore()); } catch { /* best effort */ }
+    this.#withdrawn = true;
+    await this.#removeDurable();
   }
 
-  /** reset(): forget everything. */
+  /**
+   * reset(): forget everything, keeping persistence as it is. (It used to switch persistence off
+   * while removing and back on afterwards — undoing a consent withdrawal made in between, found by
+   * the consent property suite.)
+   */
   async clear(): Promise<void> {
     this.#entries.clear();
-    const persist = this.#persist;
-    await this.clearDurable();
-    this.#persist = persist;
+    await this.#removeDurable();
+  }
+
+  async #removeDurable(): Promise<void> {
+    for (const [name] of readCookiesWithPrefix(this.prefix, this.#o.doc)) removeCookie(name, { domain: this.#o.domain }, this.#o.doc);
+    try { await del(this.#idbKey, this.#o.idb ?? idbStore()); } catch { /* best effort */ }
   }
 }
 

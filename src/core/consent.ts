@@ -25,6 +25,16 @@ export function isMethodAllowed(method: GatedMethod, consent: ConsentValue, allo
   return METHOD_EVENT_TYPES[method].some((t) => allowedEventTypes.includes(t));
 }
 
+/**
+ * Whether an event already built (a queue a previous page persisted) may leave under this consent:
+ * the gate of the method that made it. A flag view is a `component` event of type `Variable`.
+ */
+export function isEventAllowed(event: { type?: unknown; componentType?: unknown }, consent: ConsentValue, allowedEventTypes: readonly string[]): boolean {
+  if (consent === true) return true;
+  const types = event.type === 'component' && event.componentType === 'Variable' ? METHOD_EVENT_TYPES.trackFlagView : [event.type];
+  return types.some((t) => allowedEventTypes.includes(t as string));
+}
+
 export interface BlockedEvent {
   readonly reason: 'consent';
   readonly method: GatedMethod;
