@@ -52,10 +52,10 @@ const PAGES = {
 };
 
 /**
- * @param {{ port?: number, host?: string, emulatorUrl: string, clientId?: string, environment?: string }} options
+ * @param {{ port?: number, host?: string, emulatorUrl: string, clientId?: string, environment?: string, trustedTypes?: boolean }} options
  * @returns {Promise<{ url: string, port: number, server: import('node:http').Server, close: () => Promise<void> }>}
  */
-export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUrl, clientId = 'demo-org', environment = 'main' } = {}) {
+export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUrl, clientId = 'demo-org', environment = 'main', trustedTypes = false } = {}) {
   if (!emulatorUrl) throw new TypeError('startSsrDemo: pass emulatorUrl (the Experience and Insights API base URL).');
   // One instance per process: it holds configuration only, nothing about any visitor.
   const optimization = new ContentfulOptimization({
@@ -66,6 +66,8 @@ export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUr
   const csp = [
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self'", `connect-src ${apiOrigin}`,
     "form-action 'self'", "base-uri 'none'", "frame-ancestors 'none'",
+    // Also works with Trusted Types required (the hardening suite serves it so).
+    ...(trustedTypes ? ["require-trusted-types-for 'script'"] : []),
   ].join('; ');
 
   async function renderPage(req, res, url, page) {
