@@ -121,9 +121,12 @@ export async function sendExperienceEvents(r: ExperienceRequest): Promise<ApiRes
   if (r.stateEntries?.length) body.meta = { state: { entries: r.stateEntries.map(({ key, value }) => ({ key, value })) } };
   const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
   if (r.ip) headers['X-Force-IP'] = r.ip;
+  const text = JSON.stringify(body);
   const res = await request(
     experienceUrl(r),
-    { method: 'POST', headers, body: JSON.stringify(body), keepalive: r.keepalive ?? true, credentials: 'omit' },
+    // Browsers refuse keepalive bodies over 64 KB outright (a "network error" that retrying never
+    // fixes, holding up every event queued behind it): a larger body goes as a plain request.
+    { method: 'POST', headers, body: text, keepalive: (r.keepalive ?? true) && new Blob([text]).size < 65_000, credentials: 'omit' },
     r.fetch ?? fetch,
     r.timeoutMs ?? REQUEST_TIMEOUT_MS,
   );
