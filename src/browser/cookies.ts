@@ -30,7 +30,7 @@ export function readCookiesWithPrefix(prefix: string, doc: Document = document, 
     // Not percent-encoded properly (not written by this SDK): read as written, so the caller's
     // validation sees it and removes it instead of never noticing it.
     // A value in double quotes (RFC 6265 allows them) is read without them, as the server entry does.
-    let value = raw.length > 1 && raw[0] === '"' && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+    let value = /^"(.*)"$/.exec(raw)?.[1] ?? raw;
     try { value = decodeURIComponent(value); } catch { /* kept raw */ }
     out.push([name, value]);
   }

@@ -26,7 +26,7 @@ export function* cookiePairs(text: string): Generator<[name: string, rawValue: s
 export function suspectJson(value: unknown, protoKeys?: boolean, limit = 64): boolean {
   const isObject = (v: unknown) => v !== null && typeof v === 'object';
   for (let level = [value], depth = 0; (level = level.filter(isObject)).length; depth++) {
-    if (depth >= limit || (protoKeys && level.some((v) => Object.prototype.hasOwnProperty.call(v, '__proto__')))) return true;
+    if (depth >= limit || (protoKeys && level.some((v) => Object.hasOwn(v as object, '__proto__')))) return true;
     level = level.flatMap((v) => Object.values(v as object));
   }
   return false;
