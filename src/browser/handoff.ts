@@ -18,8 +18,10 @@ export function readHandoff(doc: Document = document, onInvalid?: (why: string) 
     return undefined;
   }
   let json: unknown;
-  try { json = JSON.parse(el.textContent ?? ''); if (suspectJson(json, true)) throw 0; } catch {
-    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON (nested at most 64 levels, no __proto__ keys)`);
+  // Nested past the API's 64 levels it is not an API answer (and would overflow the stack when
+  // frozen). `__proto__` keys are dropped by the schema below, as in an API answer.
+  try { json = JSON.parse(el.textContent ?? ''); if (suspectJson(json)) throw 0; } catch {
+    if (__DEV__) onInvalid?.(`#${HANDOFF_ELEMENT_ID} does not hold valid JSON (nested at most 64 levels)`);
     return undefined;
   }
   const parsed = OptimizationData.safeParse(json);

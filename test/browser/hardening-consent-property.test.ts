@@ -195,7 +195,7 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
     totals.durableChecks++;
     // Removals of IndexedDB records are asynchronous: wait for them, fail if something stays.
     let left: string | undefined;
-    try { await waitFor(async () => !(left = await durableLeft()), 2000, 'durable state gone'); } catch {
+    try { await waitFor(async () => !(left = await durableLeft()), 5000, 'durable state gone'); } catch {
       fail(`${when}: ${left} left without persistence consent (${m.persistence})`);
     }
   };
@@ -206,7 +206,7 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
     await navigator.locks.request(`ctfl-opt-flush:${org}`, async () => {});
     await Promise.race([Promise.allSettled([...pending]), sleep(3000)]);
     // Its tab lock released: the queue it saved can be adopted by the next page (delivered or purged).
-    await waitFor(async () => !(await navigator.locks.query()).held?.some((l) => l.name?.startsWith(`${org}:`)), 3000, 'the closed runtime gone')
+    await waitFor(async () => !(await navigator.locks.query()).held?.some((l) => l.name?.startsWith(`${org}:`)), 6000, 'the closed runtime gone')
       .catch(() => fail('a closed runtime still holds its tab lock: its persisted queue can never be adopted'));
   };
   const start = () => {
