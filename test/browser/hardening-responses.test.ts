@@ -152,6 +152,36 @@ describe(`malformed API responses (${bodyRows.length} bodies + 5 redirects + 3 t
   }
 });
 
+describe('malformed Insights API answers (5 cases): dropped or retried as the status says, never an exception, never followed', () => {
+  let errors: ReturnType<typeof watchPageErrors>;
+  beforeEach(async () => { await clearBrowserState(); errors = watchPageErrors(); });
+  afterEach(() => { destroyRuntimes(); deepEqual(errors.stop(), [], 'no exception reached the page'); });
+
+  // An error envelope is an error whatever the status; with status 200 it counts as a 500 (retried).
+  const rows: Array<[string, Parameters<typeof injectFault>[0], 'dropped' | 'kept for a retry']> = [
+    ['truncated JSON with status 200', { status: 200, body: '[{"accepted":' }, 'dropped'],
+    ['an error envelope with status 200', { status: 200, body: JSON.stringify({ message: 'refused', data: {}, error: { code: 'ERR_INVALID_DATA' } }) }, 'kept for a retry'],
+    ['HTML with status 400', { status: 400, body: '<html>bad</html>', headers: { 'Content-Type': 'text/html' } }, 'dropped'],
+    ['a 302 redirect', { status: 302, body: '' }, 'dropped'],
+    ['a 307 redirect', { status: 307, body: '' }, 'dropped'],
+  ];
+  for (const [name, fault, outcome] of rows) {
+    it(`an Insights batch answered with ${name}: ${outcome}, never followed`, async () => {
+      const dropped: string[] = [];
+      const sdk = createRuntime({ defaults: { consent: true, profile: makeProfile('insights-p') }, onDrop: (d) => dropped.push(...d.messageIds), logLevel: 'silent', insights: { flushIntervalMs: 60_000 } });
+      const org = sdk.config.clientId;
+      const target = `/v1/organizations/${org}/environments/main/redirected`;
+      await injectFault({ organization: org, api: 'insights', ...fault, headers: { ...fault.headers, ...(fault.status >= 300 && fault.status < 400 ? { Location: `${EMULATOR}${target}` } : {}) } });
+      await sdk.trackClick({ componentId: 'c', variantIndex: 0 });
+      await sdk.flush();
+      equal(dropped.length, outcome === 'dropped' ? 1 : 0, outcome);
+      if (outcome !== 'dropped') equal(sdk.queued.insights, 1, 'still queued');
+      equal(sdk.state.profile?.id, 'insights-p', 'state untouched');
+      deepEqual((await requestsFor(org)).filter((r) => r.path === target), [], 'the redirect target was never requested');
+    });
+  }
+});
+
 describe('extra keys are allowed (wire-format.md), never as prototype pollution', () => {
   let errors: ReturnType<typeof watchPageErrors>;
   beforeEach(async () => { await clearBrowserState(); errors = watchPageErrors(); });
