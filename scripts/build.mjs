@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { umdOptions } from './esbuild-umd.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -16,7 +17,7 @@ const define = {
   __PACKAGE_NAME__: JSON.stringify(pkg.name),
   __UMD__: 'false',
 };
-const umdDefine = { ...define, __DEV__: 'false', __UMD__: 'true' };
+const umd = umdOptions(pkg.version, pkg.name);
 
 /**
  * A chunk of the script-tag bundle (dist/optimization.<name>.js) takes what it `share`s from the
@@ -43,17 +44,6 @@ export const { ${SHARED_MODULES[path].exports} } = s;`,
     }));
   },
 });
-/**
- * The script-tag bundle loads its chunks with a <script> element (src/browser/chunks.ts); the
- * package's dynamic `import()` of them is dead code there. Left in, esbuild would still wrap every
- * module the imported one shares with the bundle in lazy initializers: bytes for nothing.
- */
-const noDynamicChunks = {
-  name: 'no-dynamic-chunks',
-  setup(b) {
-    b.onResolve({ filter: /\/chunks\/[a-z-]+\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined));
-  },
-};
 /** Lazily loaded chunks of the script-tag bundle, each written to dist/optimization.<name>.js. */
 const chunks = [
   { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'reactive-element'] },
@@ -68,11 +58,10 @@ const targets = [
     chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' }, splitting: true, format: 'esm', platform: 'browser',
     target: 'es2022', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
   // The script-tag bundle: everything inlined, minified, dev-only checks stripped.
-  { entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', format: 'iife', platform: 'browser',
-    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [noDynamicChunks] },
+  { ...umd, entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', sourcemap: true },
   ...chunks.map(({ entry, name, share }) => ({
-    entryPoints: [entry], outfile: `dist/optimization.${name}.js`, format: 'iife', platform: 'browser',
-    target: 'es2022', minify: true, sourcemap: true, legalComments: 'none', define: umdDefine, plugins: [sharedWithBundle(share), noDynamicChunks],
+    ...umd, entryPoints: [entry], outfile: `dist/optimization.${name}.js`, sourcemap: true,
+    plugins: [sharedWithBundle(share), ...umd.plugins],
   })),
   // Stateless server entry.
   { entryPoints: ['src/server/index.ts'], outfile: 'dist/server.mjs', format: 'esm', platform: 'node',

@@ -7,17 +7,15 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { umdOptions } from '../esbuild-umd.mjs';
 import { root } from '../../test/helpers/emulator.mjs';
 import { ratio } from './stats.mjs';
 
 export const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
 export const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
-/** How dist/optimization.umd.js is built (scripts/build.mjs): IIFE, minified, browser, es2022. */
-export const SCENARIO_BUILD = {
-  bundle: true, minify: true, format: 'iife', write: false, platform: 'browser', target: 'es2022', legalComments: 'none',
-  define: { __DEV__: 'false', __VERSION__: '"0"', __PACKAGE_NAME__: '"x"' }, logLevel: 'silent',
-};
+/** How dist/optimization.umd.js is built (scripts/esbuild-umd.mjs): IIFE, minified, browser, es2022. */
+export const SCENARIO_BUILD = { ...umdOptions(), write: false, logLevel: 'silent' };
 
 /** Usage scenarios: what a page that uses only part of the package ships. */
 export const SCENARIOS = {

@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert, { ok } from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
-import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
-import { build } from 'esbuild';
+import { bundleScenario, SCENARIOS, gzip, brotli } from '../../scripts/bench/weight.mjs';
 import { root } from '../helpers/emulator.mjs';
 import { join } from 'node:path';
 
@@ -26,21 +25,6 @@ const BUDGET_GZIP = 20_000;
 // only under 64 KB.
 const RATCHET_GZIP = 25_250;
 const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
-
-const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
-const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-
-/** Bundles a usage scenario the way the script-tag bundle is built (minified, production). */
-async function scenario(source) {
-  const out = await build({
-    stdin: { contents: source, resolveDir: root, loader: 'ts' },
-    bundle: true, minify: true, format: 'iife', write: false, platform: 'browser', target: 'es2022', legalComments: 'none',
-    define: { __DEV__: 'false', __UMD__: 'true', __VERSION__: '"0"', __PACKAGE_NAME__: '"x"' }, logLevel: 'silent',
-    // As scripts/build.mjs: the package's dynamic import() of chunks is dead code in the script-tag bundle.
-    plugins: [{ name: 'no-dynamic-chunks', setup(b) { b.onResolve({ filter: /\/chunks\/[a-z-]+\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)); } }],
-  });
-  return Buffer.from(out.outputFiles[0].contents);
-}
 
 test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {
   assert.ok(existsSync(UMD), 'run the build first (npm test does)');
@@ -78,11 +62,9 @@ test('the preview panel is a chunk of its own: not in the bundle or the package 
 });
 
 test('usage scenarios: runtime only, and runtime + one entry element', async () => {
-  const runtime = await scenario(`import { ContentfulOptimization } from './src/browser/optimization.ts'; new ContentfulOptimization({ clientId: 'x' }).page();`);
-  const withEntry = await scenario(`import { ContentfulOptimization } from './src/browser/optimization.ts';
-    import { OptimizedEntryElement } from './src/elements/optimized-entry.ts';
-    customElements.define('ctfl-optimized-entry', OptimizedEntryElement);
-    new ContentfulOptimization({ clientId: 'x' }).page();`);
+  // The scenarios and build options the weight benchmark reports (scripts/bench/weight.mjs).
+  const runtime = await bundleScenario(SCENARIOS.runtime.source);
+  const withEntry = await bundleScenario(SCENARIOS.runtimeWithEntry.source);
   console.log(`runtime only: ${gzip(runtime)} B gzip, ${brotli(runtime)} B brotli`);
   console.log(`runtime + <ctfl-optimized-entry>: ${gzip(withEntry)} B gzip, ${brotli(withEntry)} B brotli`);
   // Each scenario must cost less than the whole bundle, or tree-shaking is broken.

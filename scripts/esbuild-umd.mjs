@@ -1,0 +1,25 @@
+// How the script-tag bundle is built, shared by scripts/build.mjs, the bundle budget test and the
+// weight benchmark, so a "usage scenario" is measured exactly as dist/optimization.umd.js is built.
+
+/** Build-time constants of the script-tag bundle and its chunks (production: dev-only code stripped). */
+export const umdDefine = (version = '0', name = 'x') => ({
+  __VERSION__: JSON.stringify(version), __PACKAGE_NAME__: JSON.stringify(name), __DEV__: 'false', __UMD__: 'true',
+});
+
+/**
+ * The script-tag bundle loads its chunks with a <script> element (src/browser/chunks.ts); the
+ * package's dynamic `import()` of them is dead code there. Left in, esbuild would still wrap every
+ * module the imported one shares with the bundle in lazy initializers: bytes for nothing.
+ */
+export const noDynamicChunks = {
+  name: 'no-dynamic-chunks',
+  setup(b) {
+    b.onResolve({ filter: /\/chunks\/[a-z-]+\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined));
+  },
+};
+
+/** esbuild options of the script-tag bundle (IIFE, minified, browser, es2022), without entry and output. */
+export const umdOptions = (version, name) => ({
+  bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none',
+  define: umdDefine(version, name), plugins: [noDynamicChunks],
+});
