@@ -139,9 +139,26 @@ export function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.status, errorEnvelope(error.code, error.message), error.headers);
 }
 
-/** After an answer to an over-long body, drop the connection instead of reading the rest. */
+/** What is read and discarded after a 413 before the connection is dropped anyway. */
+const LINGER_BYTES = 16 * 1024 * 1024;
+const LINGER_MS = 2000;
+
+/**
+ * After an answer to an over-long body, close the connection — after a lingering read (as HTTP
+ * servers do): the rest of the body, up to 16 MB or 2 s, is read and discarded first. Dropped at
+ * once, a client still writing its body gets a reset (EPIPE) instead of the 413.
+ */
 export function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
-  res.once('finish', () => setTimeout(() => req.socket.destroy(), 50).unref());
+  res.once('finish', () => {
+    let drained = 0;
+    const close = () => { clearTimeout(timer); req.socket.destroy(); };
+    const timer = setTimeout(close, LINGER_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => { drained += chunk.length; if (drained > LINGER_BYTES) close(); });
+    req.once('end', close);
+    req.once('error', close);
+    req.resume();
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
