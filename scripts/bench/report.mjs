@@ -88,13 +88,13 @@ export function renderReport(report) {
     for (const s of Object.values(p.scenarios)) {
       for (const side of ['ours', 'reference']) {
         const x = s[side];
-        if (!x) { rows.push(['', side, `see ${p.scenarios[s.comparedWith]?.label ?? 'n/a'}`, '', '', '', '', '', '', '']); continue; }
+        if (!x) { rows.push(['', side, `see ${p.scenarios[s.comparedWith]?.label ?? 'n/a'}`, '', '', '', '', '', '', '', '']); continue; }
         rows.push([side === 'ours' ? s.label : '', side, ms(x.ttpcMs), ms(x.fcpMs), ms(x.ttfbMs), ms(x.headScriptDoneMs),
-          x.requestStartMs ? ms(x.requestStartMs) : 'none', fmtNum(x.maxBaselineFrames), fmtNum(x.hiddenFrames.median), fmtNum(x.maxCls, 4)]);
+          x.requestStartMs ? ms(x.requestStartMs) : 'none', fmtNum(x.maxBaselineFrames), fmtNum(x.hiddenFrames.median), fmtNum(x.emptyFrames?.max ?? 0), fmtNum(x.maxCls, 4)]);
       }
-      rows.push(['', '**ratio**', `**${fmtRatio(s.ttpcRatio)}**`, '', '', '', '', '', '', '']);
+      rows.push(['', '**ratio**', `**${fmtRatio(s.ttpcRatio)}**`, '', '', '', '', '', '', '', '']);
     }
-    out.push(table(['scenario', 'SDK', 'time to personalized content', 'first contentful paint', 'first byte', '`<head>` script executed', 'browser\'s Experience request sent', 'baseline frames before the variant (max)', 'hidden frames before it (median)', 'CLS (max)'], rows), '');
+    out.push(table(['scenario', 'SDK', 'time to personalized content', 'first contentful paint', 'first byte', '`<head>` script executed', 'browser\'s Experience request sent', 'baseline frames before the variant (max)', 'hidden frames before it (median)', 'frames before it with the hero still being parsed (max)', 'CLS (max)'], rows), '');
     out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing).', '');
   } else out.push(failed(S.paint));
 
@@ -191,7 +191,7 @@ function observations(p) {
     if (k === 'newVisitor' || k === 'newVisitorNoPersistence') continue; // hidden while the request is pending: by design
     if (x.ours.hiddenFrames.max > 0) {
       lines.push(`- **${cap(x.label)}: the hero was hidden (not showing the baseline) for up to ${fmtNum(x.ours.hiddenFrames.max)} frame(s) before the variant (ours).** ${k === 'handoff'
-        ? 'The variant is already in the server-rendered HTML, but `<ctfl-optimized-entry>` hides itself while the variant\'s `<template>` has not been parsed yet, before it adopts the prerendered markup; adopting first would make this 0.'
+        ? 'The variant is already in the server-rendered HTML and `<ctfl-optimized-entry>` adopts it as it is parsed; a hidden frame here means the runtime had no decision yet when the element upgraded (the handoff element comes before it in the HTML).'
         : 'The decision is known when the element upgrades (cached selections), but the variant\'s `<template>` comes later in the HTML; if the parser yields before reaching it, a frame shows the hero hidden (by design: never the baseline).'}`);
     }
   }
