@@ -32,6 +32,8 @@ export class StateEntries {
   #persist = false;
   /** Persistence consent withdrawn (clearDurable) and not granted again (enablePersistence). */
   #withdrawn = false;
+  /** Bumped by clear() and clearDurable(): a load() that started before must not bring entries back. */
+  #epoch = 0;
   readonly prefix: string;
 
   constructor(options: StateEntriesOptions) {
@@ -67,9 +69,11 @@ export class StateEntries {
       }
       return;
     }
+    const epoch = this.#epoch;
     try {
       const stored = await get<unknown>(this.#idbKey, this.#o.idb ?? idbStore());
-      if (stored === undefined) return;
+      // Withdrawn or reset while IndexedDB was read: neither the entries nor a write-back.
+      if (stored === undefined || epoch !== this.#epoch || !this.#persist) return;
       let dropped = !Array.isArray(stored);
       for (const item of Array.isArray(stored) ? stored : []) {
         const parsed = StateEntry.safeParse(item);
@@ -123,6 +127,7 @@ export class StateEntries {
   }
 
   async #saveIdb(): Promise<void> {
+    if (!this.#persist) return; // every durable write needs persistence consent
     const durable = [...this.#entries.values()].filter((e) => e.expiresAt !== undefined);
     try {
       if (durable.length) await set(this.#idbKey, durable, this.#o.idb ?? idbStore());
@@ -149,6 +154,7 @@ export class StateEntries {
   async clearDurable(): Promise<void> {
     this.#persist = false;
     this.#withdrawn = true;
+    this.#epoch++;
     await this.#removeDurable();
   }
 
@@ -158,6 +164,7 @@ export class StateEntries {
    * the consent property suite.)
    */
   async clear(): Promise<void> {
+    this.#epoch++;
     this.#entries.clear();
     await this.#removeDurable();
   }

@@ -220,4 +220,30 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     await sdk.page();
     equal((await experienceRequestsFor(sdk.config.clientId))[1]!.body.meta, undefined, 'nothing sent after reset');
   });
+  it('persistence withdrawn while stored entries are still being read: nothing is written back to IndexedDB', async () => {
+    const org = uniqueOrg('state');
+    // An expired entry beside a valid one: reading them back rewrites the record without the expired one.
+    await writeIdbStateEntries(org, [
+      { key: `${stateEntryPrefix(org)}old`, value: 'stale', expiresAt: Date.now() - 1000 },
+      { key: `${stateEntryPrefix(org)}identity`, value: 'kept', expiresAt: Date.now() + 60_000 },
+    ]);
+    const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
+    sdk.consent({ persistence: false }); // before the IndexedDB read has answered
+    await sdk.ready;
+    await sleep(100);
+    equal(await readIdbStateEntries(org), undefined, 'the withdrawal removed the record and nothing brought it back');
+  });
+
+  it('reset() while stored entries are still being read: the old entries are not sent afterwards', async () => {
+    const org = uniqueOrg('state');
+    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'previous-visitor', expiresAt: Date.now() + 60_000 }]);
+    const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
+    sdk.reset(); // before the IndexedDB read has answered
+    await sdk.ready;
+    await sdk.page();
+    equal((await experienceRequestsFor(org))[0]!.body.meta, undefined, 'nothing of the previous identity is sent');
+    await sleep(50);
+    const stored: Array<{ value: string }> = (await readIdbStateEntries(org)) ?? [];
+    ok(!stored.some((x) => x.value === 'previous-visitor'), 'nor stored again');
+  });
 });
