@@ -40,7 +40,10 @@ if (g.__ctflOptimizationLoaded__) {
 } else {
   g.__ctflOptimizationLoaded__ = true;
   defineContentElements();
-  const api = Object.assign(ContentfulOptimization, { init, ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError });
+  // loadConsentBridge(): for a bridge the bundle cannot see (inside a shadow root).
+  const api = Object.assign(ContentfulOptimization, {
+    init, ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError, loadConsentBridge: () => loadChunk('consent-bridge'),
+  });
   Object.defineProperty(api, SHARED, { value: shared });
   g.ContentfulOptimization = api;
   const src = script?.src || document.querySelector<HTMLScriptElement>('script[src*="optimization.umd"]')?.src;
@@ -79,11 +82,11 @@ function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOp
   Object.defineProperty(sdk, 'push', { value: (fn: Callback) => run(fn, sdk), enumerable: false });
   g.optimization = sdk;
   for (const fn of queued) run(fn, sdk);
-  // `?ctfl-preview` in the URL, or a preview session in this tab (a reload, the next page): the
-  // preview panel, from its own chunk. (Any query naming ctfl-preview: a stricter test costs bytes
-  // every visitor downloads, and a panel opened by mistake only shows the visitor their own data.)
+  // `?ctfl-preview` in the URL (that parameter, not any query that contains the text, e.g.
+  // utm_content=ctfl-preview-test), or a preview session in this tab (a reload, the next page): the
+  // preview panel, from its own chunk.
   try {
-    if (location.search.includes('ctfl-preview') || sessionStorage.getItem(PREVIEW_SESSION_KEY)) {
+    if (/[?&]ctfl-preview(?:[=&]|$)/.test(location.search) || sessionStorage.getItem(PREVIEW_SESSION_KEY)) {
       sdk.preview().catch((error: Error) => console.warn(error.message));
     }
   } catch { /* no sessionStorage here: no preview session either */ }

@@ -40,6 +40,13 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       deepEqual(p.win.warnings.filter((w) => w.includes('ctfl-opt')), [], 'nothing to warn about');
     });
 
+    it('a query that merely contains the text (utm_content=ctfl-preview-test) does not open it', async () => {
+      const p = await page('?utm_content=ctfl-preview-test&x=ctfl-preview');
+      await sleep(200);
+      equal(p.doc.querySelector('ctfl-preview-panel'), null);
+      equal(chunkLoads(p.win).length, 0);
+    });
+
     it('optimization.preview() opens it on a page without ?ctfl-preview; the chunk loads only then', async () => {
       const p = await page();
       await sleep(200);

@@ -183,4 +183,20 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     await settledPageEvents(org, 1);
     deepEqual(trap.errors, []);
   });
+  it('a bridge inside a shadow root (hidden from the bundle) works after ContentfulOptimization.loadConsentBridge()', async () => {
+    const org = uniqueOrg('umd-shadow');
+    const { win, doc, trap } = await page(`<script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
+    const host = doc.createElement('div');
+    doc.body.append(host);
+    const bridge = doc.createElement('ctfl-consent-bridge');
+    bridge.setAttribute('source', 'manual');
+    host.attachShadow({ mode: 'open' }).append(bridge);
+    await sleep(100);
+    equal(win.customElements.get('ctfl-consent-bridge'), undefined, 'the bundle cannot see it');
+    await win.ContentfulOptimization.loadConsentBridge();
+    ok(win.customElements.get('ctfl-consent-bridge'));
+    (bridge as any).grant();
+    equal(win.optimization.consentState.events, true);
+    deepEqual(trap.errors, []);
+  });
 });

@@ -23,7 +23,9 @@ const BUDGET_GZIP = 20_000;
 // event shape); state entries validated one by one and malformed ones removed; restored queues
 // gated by this page's consent; purges reaching Insights events waiting for the lock; keepalive
 // only under 64 KB.
-const RATCHET_GZIP = 25_250;
+// +50 B after review: `?ctfl-preview` matched as a parameter (not any query containing the text) and
+// ContentfulOptimization.loadConsentBridge() for a bridge inside a shadow root.
+const RATCHET_GZIP = 25_300;
 const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
 
 test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {
