@@ -94,7 +94,7 @@ export class FlagElement extends ReactiveElement {
     const shown = JSON.stringify(value);
     // A preview override is not this visitor's value: marked, and never tracked.
     const state = this.#sdk?.state;
-    const override = !!state?.overrides && value !== getFlag(state.changes, this.key);
+    const override = !!state?.overrides && shown !== JSON.stringify(getFlag(state.changes, this.key)); // by value: objects too
     this.toggleAttribute('data-ctfl-override', override);
     if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {
       this.#tracked = shown;
