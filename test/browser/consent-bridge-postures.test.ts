@@ -1,6 +1,6 @@
 // <ctfl-consent-bridge> with each posture of consent-management.txt, and revocation, against the real
 // emulator: what leaves the page (requests, Insights events), storage and the cookie. The CMP test
-// doubles (test/fixtures/cmp/) are the only fakes.
+// doubles (demo/cmp/) are the only fakes.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, insightsEventsFor, readCookieValue, requestsFor,

@@ -27,7 +27,7 @@ describe('<ctfl-consent-bridge> in dist/optimization.umd.js', () => {
     // The page: a CMP speaking Consent Mode with a stored "granted" choice, and the bridge markup,
     // both before the bundle.
     win.gcmDoubleConfig = { stored: { analytics_storage: 'granted', personalization_storage: 'granted' } };
-    await load('/test/fixtures/cmp/gcm.js');
+    await load('/demo/cmp/gcm.js');
     const bridge = document.createElement('ctfl-consent-bridge');
     bridge.setAttribute('source', 'gcm');
     document.body.append(bridge);

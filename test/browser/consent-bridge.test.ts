@@ -1,4 +1,4 @@
-// <ctfl-consent-bridge>: each source against its CMP test double (test/fixtures/cmp/), in real
+// <ctfl-consent-bridge>: each source against its CMP test double (demo/cmp/), in real
 // Chromium with a real runtime. The doubles are the only fakes.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import { clearBrowserState, createRuntime, destroyRuntimes, sleep, waitFor } from '../helpers/browser.js';

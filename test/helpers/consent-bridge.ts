@@ -1,4 +1,4 @@
-// Helpers for <ctfl-consent-bridge> tests: the CMP test doubles (test/fixtures/cmp/, the only fakes),
+// Helpers for <ctfl-consent-bridge> tests: the CMP test doubles (demo/cmp/, the only fakes; the consent demo pages use the same files),
 // bridge elements, and instruments on real objects (warnings printed, consent() calls made).
 import { defineElements } from '../../src/elements/index.js';
 import type { ConsentBridgeElement, ConsentChangeDetail } from '../../src/elements/consent-bridge.js';
@@ -21,11 +21,11 @@ export function loadScript(src: string): Promise<void> {
   });
 }
 
-/** Loads test/fixtures/cmp/<name>.js, optionally with the double's configuration. */
+/** Loads demo/cmp/<name>.js, optionally with the double's configuration. */
 export function loadCmp(name: 'tcf' | 'tcf-stub' | 'onetrust' | 'cookiebot' | 'usercentrics' | 'gcm', config?: object): Promise<void> {
   const key = { tcf: 'tcfDoubleConfig', 'tcf-stub': '', onetrust: 'oneTrustDoubleConfig', cookiebot: 'cookiebotDoubleConfig', usercentrics: 'usercentricsDoubleConfig', gcm: 'gcmDoubleConfig' }[name];
   if (config && key) win[key] = config;
-  return loadScript(`/test/fixtures/cmp/${name}.js`);
+  return loadScript(`/demo/cmp/${name}.js`);
 }
 
 /** Appends a bridge with these attributes (`true`: a boolean attribute). */

@@ -1,5 +1,5 @@
-// The consent demo pages (demo/consent*.html) use byte-identical copies of the CMP test doubles in
-// test/fixtures/cmp/, and carry no inline script (they run under a strict Content-Security-Policy;
+// The consent demo pages (demo/consent*.html) use the CMP test doubles in demo/cmp/ (the browser
+// tests load the same files), and carry no inline script (they run under a strict Content-Security-Policy;
 // test/e2e/consent-demo.test.mjs clicks through them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,18 +7,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from '../helpers/emulator.mjs';
 
-const fixtures = join(root, 'test', 'fixtures', 'cmp');
 const demo = join(root, 'demo');
-
-test('demo/cmp/ holds the same CMP doubles as test/fixtures/cmp/', () => {
-  const doubles = readdirSync(fixtures).filter((f) => f.endsWith('.js'));
-  assert.ok(doubles.length >= 6);
-  for (const name of doubles) {
-    const copy = join(demo, 'cmp', name);
-    assert.ok(existsSync(copy), `demo/cmp/${name} is missing: copy test/fixtures/cmp/${name}`);
-    assert.ok(readFileSync(copy).equals(readFileSync(join(fixtures, name))), `demo/cmp/${name} differs from test/fixtures/cmp/${name}: copy it again`);
-  }
-});
 
 test('each consent demo page loads the bundle and /config.js, has a bridge, and no inline script', () => {
   const pages = readdirSync(demo).filter((f) => /^consent.*\.html$/.test(f));
