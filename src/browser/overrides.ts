@@ -13,7 +13,7 @@
  * property), and otherwise from the visitor's selected optimizations and the page's variant
  * templates.
  */
-import { roll } from '../core/murmur3.js';
+import { cumulativeRanges, distributionRoll, pickRange } from '../core/bucketing.js';
 import type { Change, Json, SelectedOptimization } from '../core/wire.js';
 import type { OptimizationState, Overrides } from './optimization.js';
 
@@ -163,14 +163,7 @@ export function catalogOf(experiences: Iterable<unknown>): Map<string, Experienc
  */
 export function distributionIndex(info: ExperienceInfo, stableId: string): number {
   if (!info.distribution.length) return info.variantCount > 0 ? 1 : 0;
-  const r = roll(`distribution-${info.id}-${stableId}`);
-  let start = 0;
-  for (let i = 0; i < info.distribution.length; i++) {
-    const end = start + info.distribution[i]!;
-    if (start <= r && r <= end) return i;
-    start = end;
-  }
-  return 0;
+  return pickRange(cumulativeRanges(info.distribution), distributionRoll(info.id, stableId));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,10 +5,9 @@
  */
 export { main, parseServeFlags, USAGE } from './cli.js';
 export { createEmulator, matchRoute, REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, type Emulator, type EmulatorOptions, type RequestLogEntry } from './server.js';
-export { loadSpaceFile, parseSpace, emptySpace, cumulativeRanges, type SpaceModel, type ExperienceModel } from './space.js';
-export {
-  selectOptimizations, trafficRoll, distributionRoll, pickRange, isExperienceMatch, variantsFor, changesFor,
-} from './selection.js';
+export { loadSpaceFile, parseSpace, emptySpace, type SpaceModel, type ExperienceModel } from './space.js';
+export { cumulativeRanges, distributionRoll, pickRange, trafficRoll } from '../core/bucketing.js';
+export { selectOptimizations, isExperienceMatch, variantsFor, changesFor } from './selection.js';
 export { parseRules, ruleMatches, rulesMatch, testCondition, OPERATORS } from './audiences.js';
 export { escapeHtml, renderDashboard } from './dashboard.js';
 export { decodeLog, encodeLine } from './persistence.js';

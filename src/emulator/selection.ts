@@ -10,17 +10,9 @@
  * A sticky experience the profile has viewed keeps the recorded variant, whatever rolls and
  * audiences say later.
  */
-import { roll } from '../core/murmur3.js';
+import { distributionRoll, pickRange, trafficRoll } from '../core/bucketing.js';
 import type { Change, Json, SelectedOptimization } from '../core/schemas.js';
-import type { DistributionRange, ExperienceModel, SpaceModel } from './space.js';
-
-export const trafficRoll = (experienceId: string, stableId: string): number => roll(`traffic-${experienceId}-${stableId}`);
-export const distributionRoll = (experienceId: string, stableId: string): number =>
-  roll(`distribution-${experienceId}-${stableId}`);
-
-export function pickRange(ranges: readonly DistributionRange[], value: number): number {
-  return ranges.find((r) => r.start <= value && value <= r.end)?.index ?? 0;
-}
+import type { ExperienceModel, SpaceModel } from './space.js';
 
 export interface SelectionSubject {
   stableId: string;

@@ -16,11 +16,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { ExperienceConfig, Location } from '../core/schemas.js';
+import { cumulativeRanges, type DistributionRange } from '../core/bucketing.js';
 import { parseRules, RulesShape, type Condition, type ParsedRules } from './audiences.js';
 import { CLI_CODES, CliError } from './errors.js';
 import { describeIssue } from './validation.js';
 
-export interface DistributionRange { index: number; start: number; end: number }
 
 export interface ExperienceModel {
   id: string;
@@ -69,16 +69,6 @@ const SpaceExport = z.looseObject({
   entries: z.optional(z.array(Entry)),
   emulator: z.optional(EmulatorBlock),
 });
-
-/** `[0.5, 0.5]` → `[{index:0,start:0,end:0.5},{index:1,start:0.5,end:1}]` */
-export function cumulativeRanges(distribution: readonly number[]): DistributionRange[] {
-  let start = 0;
-  return distribution.map((share, index) => {
-    const range = { index, start, end: start + share };
-    start += share;
-    return range;
-  });
-}
 
 const spaceError = (source: string, message: string) => new CliError(CLI_CODES.badSpace, `${source}: ${message}`);
 
