@@ -422,6 +422,7 @@ export class ContentfulOptimization {
     const resolve = (selected: OptimizationState['selectedOptimizations']) =>
       typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
     const own = resolve(s.selectedOptimizations);
+    if (!s.overrides) return own; // every element asks on every update: no second pass without a preview
     const shown = resolve(this.#shown(s).selectedOptimizations);
     return shown.entryId === own.entryId && shown.experienceId === own.experienceId && shown.variantIndex === own.variantIndex
       ? own : { ...shown, override: true };
@@ -440,7 +441,7 @@ export class ContentfulOptimization {
 
   /** The state with preview overrides applied (for the resolvers only). */
   #shown(s: OptimizationState): Pick<OptimizationState, 'selectedOptimizations' | 'changes'> {
-    return { ...s, ...s.overrides?.(s) };
+    return s.overrides ? { ...s, ...s.overrides(s) } : s;
   }
 
   // ---------------------------------------------------------------------------------------------
