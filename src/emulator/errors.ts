@@ -49,6 +49,8 @@ export const CLI_CODES = {
   badSpace: 'ctfl-opt/E102',
   badDataDir: 'ctfl-opt/E103',
   cannotListen: 'ctfl-opt/E104',
+  /** An audience rule the emulator cannot evaluate: reported at load, the rule never matches. */
+  unevaluableRule: 'ctfl-opt/E105',
 } as const;
 
 export class CliError extends Error {

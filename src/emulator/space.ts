@@ -31,7 +31,16 @@ export interface ExperienceModel {
   ranges: DistributionRange[];
 }
 
-export interface AudienceModel { id: string; name: string; rules: ParsedRules }
+/** A rule of an audience that cannot be evaluated (it never matches), with the reason. */
+export interface UnevaluableRule { code: string; why: string }
+
+export interface AudienceModel {
+  id: string;
+  name: string;
+  rules: ParsedRules;
+  /** Rules that never match because the emulator cannot evaluate them; empty when all can be. */
+  unevaluable: UnevaluableRule[];
+}
 
 export interface MergeTagModel { id: string; name: string; path: string; fallback: string }
 
@@ -103,7 +112,8 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
     }
     const parsedRules = parseRules(rules.data);
     warnings.push(...parsedRules.warnings.map((w) => `audience ${id}: nt_rules.${w}`));
-    audiences.push({ id, name: str(field(entry, 'nt_name'), id), rules: parsedRules });
+    const unevaluable = parsedRules.warnings.map((w) => ({ code: CLI_CODES.unevaluableRule, why: `nt_rules.${w}` }));
+    audiences.push({ id, name: str(field(entry, 'nt_name'), id), rules: parsedRules, unevaluable });
   });
 
   const experiences: ExperienceModel[] = [];
