@@ -83,7 +83,8 @@ function pageFacts(event: ExperienceEvent): PageFacts {
   const page = pageOf(event);
   const campaign: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.context.campaign ?? {})) if (typeof v === 'string') setOwn(campaign, k, v);
-  return { ...page, campaign };
+  const title = event.type === 'page' && typeof event.properties.title === 'string' ? event.properties.title : '';
+  return { ...page, title, campaign };
 }
 
 /** Starts or continues the session for a request at `now`. */

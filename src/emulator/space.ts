@@ -9,15 +9,21 @@
  *     "locationNames": { "de-DE": { "country": { "Germany": "Deutschland" }, "city": { "Munich": "München" } } }
  *   }
  *
+ * A real export has no `emulator` block, so a few documentation addresses (RFC 5737) always
+ * resolve, one per continent, for `X-Force-IP` to reach location audiences out of the box; the
+ * space's own `ipLookup` adds to them and wins for the same address (see BUILTIN_IP_LOOKUP).
+ *
  * Fields are read in the default locale (the one marked `default`, else the first). An experience's
  * id is its entry id (`sys.id`), as the reference SDK maps it; an audience's id is its
- * `nt_audience_id` field, else its entry id.
+ * `nt_audience_id` field, else its entry id. Audience rules are read by `audiences.ts`; a rule it
+ * cannot evaluate is not fatal: it is listed in the audience's `unevaluable` and in `warnings`
+ * (`ctfl-opt/E105`), and never matches.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { ExperienceConfig, Location } from '../core/schemas.js';
 import { cumulativeRanges, type DistributionRange } from '../core/bucketing.js';
-import { parseRules, RulesShape, type Condition, type ParsedRules } from './audiences.js';
+import { parseRules, type PageCondition, type ParsedRules } from './audiences.js';
 import { CLI_CODES, CliError } from './errors.js';
 import { describeIssue } from './validation.js';
 
@@ -53,7 +59,7 @@ export interface SpaceModel {
   audiences: AudienceModel[];
   mergeTags: MergeTagModel[];
   /** Every distinct page rule, so page events update one counter per rule. */
-  pageRules: { key: string; conditions: Condition[] }[];
+  pageRules: { key: string; conditions: PageCondition[] }[];
   location: LocationData | null;
   ipLookup: Record<string, LocationData>;
   locationNames: Record<string, Record<string, Record<string, string>>>;
@@ -77,6 +83,20 @@ const SpaceExport = z.looseObject({
   locales: z.optional(z.array(z.looseObject({ code: z.string(), default: z.optional(z.boolean()) }))),
   entries: z.optional(z.array(Entry)),
   emulator: z.optional(EmulatorBlock),
+});
+
+const place = (city: string, region: string, regionCode: string, postalCode: string, country: string,
+  countryCode: string, continent: string, timezone: string, latitude: number, longitude: number): LocationData =>
+  ({ coordinates: { latitude, longitude }, city, postalCode, region, regionCode, country, countryCode, continent, timezone });
+
+/** `X-Force-IP` addresses that resolve in every space: documentation ranges, one city per continent. */
+export const BUILTIN_IP_LOOKUP: Readonly<Record<string, LocationData>> = Object.freeze({
+  '203.0.113.7': place('Munich', 'Bavaria', 'BY', '80331', 'Germany', 'DE', 'EU', 'Europe/Berlin', 48.14, 11.58),
+  '198.51.100.23': place('New York', 'New York', 'NY', '10007', 'United States', 'US', 'NA', 'America/New_York', 40.71, -74.01),
+  '192.0.2.10': place('Tokyo', 'Tokyo', '13', '100-0001', 'Japan', 'JP', 'AS', 'Asia/Tokyo', 35.68, 139.69),
+  '192.0.2.20': place('São Paulo', 'São Paulo', 'SP', '01000-000', 'Brazil', 'BR', 'SA', 'America/Sao_Paulo', -23.55, -46.63),
+  '192.0.2.30': place('Nairobi', 'Nairobi County', '30', '00100', 'Kenya', 'KE', 'AF', 'Africa/Nairobi', -1.29, 36.82),
+  '192.0.2.40': place('Sydney', 'New South Wales', 'NSW', '2000', 'Australia', 'AU', 'OC', 'Australia/Sydney', -33.87, 151.21),
 });
 
 const spaceError = (source: string, message: string) => new CliError(CLI_CODES.badSpace, `${source}: ${message}`);
@@ -105,15 +125,11 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
     if (typeOf(entry) !== 'nt_audience') return;
     const id = str(field(entry, 'nt_audience_id'), entry.sys.id);
     audienceIdByEntry.set(entry.sys.id, id);
-    const rawRules = field(entry, 'nt_rules') ?? { any: [] };
-    const rules = z.safeParse(RulesShape, rawRules);
-    if (!rules.success) {
-      throw spaceError(source, `${describeIssue(rules.error.issues[0]!, rawRules, `entries[${i}].fields.nt_rules.${defaultLocale}`)}; expected {"any":[{"all":[rule, …]}]}`);
-    }
-    const parsedRules = parseRules(rules.data);
-    warnings.push(...parsedRules.warnings.map((w) => `audience ${id}: nt_rules.${w}`));
-    const unevaluable = parsedRules.warnings.map((w) => ({ code: CLI_CODES.unevaluableRule, why: `nt_rules.${w}` }));
-    audiences.push({ id, name: str(field(entry, 'nt_name'), id), rules: parsedRules, unevaluable });
+    const name = str(field(entry, 'nt_name'), id);
+    const rules = parseRules(field(entry, 'nt_rules'));
+    const unevaluable = rules.problems.map((why) => ({ code: CLI_CODES.unevaluableRule, why }));
+    for (const u of unevaluable) warnings.push(`${u.code}: audience ${id} (${JSON.stringify(name)}, entries[${i}]): ${u.why}`);
+    audiences.push({ id, name, rules, unevaluable });
   });
 
   const experiences: ExperienceModel[] = [];
@@ -148,7 +164,7 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
       fallback: str(field(e, 'nt_fallback'), ''),
     }));
 
-  const pageRules = new Map<string, Condition[]>();
+  const pageRules = new Map<string, PageCondition[]>();
   for (const audience of audiences) {
     for (const rule of audience.rules.any.flat()) if (rule.type === 'page') pageRules.set(rule.key, rule.conditions);
   }
@@ -161,7 +177,7 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
     mergeTags,
     pageRules: [...pageRules].map(([key, conditions]) => ({ key, conditions })),
     location: space.emulator?.location ?? null,
-    ipLookup: space.emulator?.ipLookup ?? {},
+    ipLookup: { ...structuredClone(BUILTIN_IP_LOOKUP), ...space.emulator?.ipLookup },
     locationNames: space.emulator?.locationNames ?? {},
     warnings,
   };

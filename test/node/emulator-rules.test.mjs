@@ -1,5 +1,6 @@
 // Audience rules, sticky assignments and the dashboard, with a test space: demo/space.json plus
-// audiences and experiences for every rule type, an unknown rule type and a hostile experience name.
+// audiences (in the personalization app's rule format) for every rule type, count operator, page
+// field and the wildcard, rules the emulator cannot evaluate, and a hostile experience name.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -21,20 +22,46 @@ const experience = (id, { name = id, audience: aud = null, sticky = false, distr
     nt_config: { traffic, distribution, sticky, components: [{ baseline: { id: `${id}-base` }, variants: [{ id: `${id}-var` }] }] },
   });
 
+// Rules in the shape Contentful's personalization app stores them (wire-format.md, nt_audience).
+const pageKey = (id, value = '') => ({ id, key: id, value, label: id, useOnce: false, category: { name: id, type: 'string', label: id } });
+const pageRule = (conditions, { operator = 'greaterThanInclusive', count = '1' } = {}) =>
+  ({ type: 'page', key: '', value: '', operator, count, conditions });
+const cond = (id, operator, value, param) => ({ key: pageKey(id, param), operator, ...(value === undefined ? {} : { value }) });
+const trackRule = (event, operator = 'greaterThanInclusive', count = '1') => ({ type: 'track', key: '', value: event, operator, count });
+const traitRule = (key, operator, value) => ({ type: 'identify', key, operator, ...(value === undefined ? {} : { value }), count: 1, conditions: [] });
+const locationRule = (key, operator, value) => ({ type: 'location', key, operator, value, count: '1', conditions: [] });
+
 const space = JSON.parse(readFileSync(demoSpace, 'utf8'));
 space.entries.push(
-  audience('audEngaged', [{ all: [{ type: 'track', event: 'signup', count: 2 }] }]),
-  audience('audGermany', [{ all: [{ type: 'location', conditions: [{ key: 'continent', operator: 'equal', value: 'EU' }, { key: 'countryCode', operator: 'equal', value: 'DE' }] }] }]),
-  audience('audDocsTwice', [{ all: [{ type: 'page', count: 2, conditions: [
-    { key: 'context_page_path', operator: 'regex', value: '^/docs/' }, { key: 'context_page_query.ref', operator: 'equal', value: 'newsletter' }] }] }]),
+  audience('audEngaged', [{ all: [trackRule('signup', 'greaterThanInclusive', 2)] }]),
+  audience('audOneLogin', [{ all: [trackRule('login', 'equal', '1')] }]),
+  audience('audGermany', [{ all: [locationRule('continent', 'equal', 'EU'), locationRule('countryCode', 'equal', 'DE')] }]),
+  audience('audDocsTwice', [{ all: [pageRule([cond('context_page_path', 'regex', '^/docs/'), cond('context_page_query', 'equal', 'newsletter', 'ref')], { count: 2 })] }]),
   audience('audAdults', [{ all: [
-    { type: 'identify', conditions: [{ key: 'age', operator: 'greaterThan', value: 17 }, { key: 'email', operator: 'endsWith', value: '@example.com' }] },
-    { type: 'identify', conditions: [{ key: 'address.city', operator: 'exists' }, { key: 'nickname', operator: 'notExists' }] },
+    traitRule('age', 'greaterThan', 17), traitRule('email', 'endsWith', '@example.com'),
+    traitRule('address.city', 'exists'), traitRule('nickname', 'notExists'),
   ] }]),
-  audience('audNewVisitors', [{ all: [{ type: 'isReturningVisitor', value: false }] }]),
-  audience('audWeather', [{ all: [{ type: 'weather', conditions: [{ key: 'sky', operator: 'equal', value: 'blue' }] }] }, { all: [] }]),
-  audience('audMalformed', [{ all: [{ type: 'page', conditions: 'not-an-array' }] }, { all: [{ type: 'identify', conditions: [{ key: 'plan', operator: 'sortOf', value: 'pro' }] }] }]),
-  audience('audPro', [{ all: [{ type: 'identify', conditions: [{ key: 'plan', operator: 'equal', value: 'pro' }] }] }]),
+  audience('audNewVisitors', [{ all: [{ type: 'isReturningVisitor', key: '', operator: 'equal', value: false, count: '1', conditions: [] }] }]),
+  audience('audAnyPage', [{ all: [pageRule([cond('context_page_url', 'equal', '*')])] }]),
+  audience('audFewViews', [{ all: [pageRule([cond('context_page_url', 'equal', '*')], { operator: 'lessThan', count: '3' })] }]),
+  audience('audTikTok', [
+    { all: [pageRule([cond('context_page_referrer', 'equal', 'tiktok.com')])] },
+    { all: [pageRule([cond('context_page_query', 'equal', 'tiktok', 'social')])] },
+  ]),
+  audience('audNewsletter', [{ all: [pageRule([cond('context_campaign_source', 'equal', 'newsletter'), cond('context_page_url', 'notContains', 'unsubscribe')])] }]),
+  audience('audWeather', [{ all: [{ type: 'weather', key: 'sky', operator: 'equal', value: 'blue', count: '1' }] }, { all: [] }]),
+  audience('audMalformed', [
+    { all: [pageRule('not-an-array')] },
+    { all: [traitRule('plan', 'sortOf', 'pro')] },
+    { all: [pageRule([cond('context_page_hash', 'equal', 'x')])] },
+    { all: [trackRule('signup', 'atLeast')] },
+    { all: [{ ...trackRule('signup'), count: 'one' }] },
+  ]),
+  audience('audOldDialect', [
+    { all: [{ type: 'page', conditions: [{ key: 'context_page_path', operator: 'contains', value: '/pricing' }], count: 1 }] },
+    { all: [{ type: 'track', event: 'signup' }] },
+  ]),
+  audience('audPro', [{ all: [traitRule('plan', 'equal', 'pro')] }]),
   experience('expStickyPro', { audience: 'audPro', sticky: true }),
   experience('expPlainPro', { audience: 'audPro' }),
   experience('expNoTraffic', { traffic: 0 }),
@@ -56,9 +83,11 @@ let n = 0;
 const newOrg = () => `rules-${process.pid}-${++n}`;
 const ts = '2026-08-21T10:00:00.000Z';
 const common = () => ({ channel: 'web', messageId: randomUUID(), originalTimestamp: ts, sentAt: ts, timestamp: ts, context: {} });
-const page = (path, query = {}) => {
+const page = (path, query = {}, { referrer = '', campaign } = {}) => {
   const search = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
-  return { ...common(), type: 'page', properties: { path, query, referrer: '', search, title: '', url: `https://x.example${path}${search}` } };
+  const event = { ...common(), type: 'page', properties: { path, query, referrer, search, title: '', url: `https://x.example${path}${search}` } };
+  if (campaign) event.context = { campaign };
+  return event;
 };
 const track = (event) => ({ ...common(), type: 'track', event, properties: {} });
 const identify = (traits) => ({ ...common(), type: 'identify', traits });
@@ -71,64 +100,123 @@ async function send(org, id, events, options) {
   return (await res.json()).data;
 }
 const ids = (data) => data.experiences.map((e) => e.experienceId);
+const inAudience = (data, id) => data.profile.audiences.includes(id);
 
-test('the space loaded with warnings for the rules that can never match', () => {
-  assert.match(emu.output(), /warning: audience audWeather: nt_rules\.any\[0\]\.all\[0\]: rule type "weather" is unknown or malformed; it never matches/);
-  assert.match(emu.output(), /warning: audience audMalformed: nt_rules\.any\[0\]\.all\[0\]: rule type "page" is unknown or malformed/);
-  assert.match(emu.output(), /warning: audience audMalformed: .*operator "sortOf" is unknown/);
+test('rules the emulator cannot evaluate are reported once at start with ctfl-opt/E105, the audience and why', () => {
+  const out = emu.output();
+  const reports = out.split('\n').filter((line) => line.includes('ctfl-opt/E105'));
+  const expected = [
+    /audience audWeather \("audWeather", entries\[\d+\]\): nt_rules\.any\[0\]\.all\[0\]: rule type "weather" is not one the personalization app writes \(page, track, identify, location, isReturningVisitor\); the rule never matches$/,
+    /audience audWeather .*: nt_rules\.any\[1\]\.all is empty; that group never matches$/,
+    /audience audMalformed .*: nt_rules\.any\[0\]\.all\[0\]: conditions "not-an-array" is not an array; the rule never matches$/,
+    /audience audMalformed .*: nt_rules\.any\[1\]\.all\[0\]: operator "sortOf" is unknown \(use one of equal, notEqual, contains/,
+    /audience audMalformed .*: nt_rules\.any\[2\]\.all\[0\]: conditions\[0\]\.key\.id "context_page_hash" is not a page field the emulator knows \(context_page_url, /,
+    /audience audMalformed .*: nt_rules\.any\[3\]\.all\[0\]: operator "atLeast" cannot compare an event count with count \(use one of equal, notEqual, greaterThan, greaterThanInclusive, lessThan, lessThanInclusive\)/,
+    /audience audMalformed .*: nt_rules\.any\[4\]\.all\[0\]: count "one" is not a whole number/,
+    /audience audOldDialect .*: nt_rules\.any\[0\]\.all\[0\]: conditions\[0\]\.key is the string "context_page_path"; the app stores an object such as \{"id": "context_page_path", "value": ""\}/,
+    /audience audOldDialect .*: nt_rules\.any\[1\]\.all\[0\]: the event name is in "event"; the app stores it in "value"/,
+  ];
+  for (const re of expected) assert.equal(reports.filter((line) => re.test(line)).length, 1, `one report matching ${re}\n${out}`);
+  assert.equal(reports.length, expected.length, `no other reports:\n${reports.join('\n')}`);
+  assert.ok(reports.every((line) => line.startsWith('warning: ctfl-opt/E105: audience ')), reports.join('\n'));
 });
 
-test('track rule: at least `count` events of that name', async () => {
+test('track rule: the rule operator compares how many events of that name the profile sent with count', async () => {
   const org = newOrg();
   const first = await send(org, null, [track('signup'), track('login')]);
-  assert.ok(!first.profile.audiences.includes('audEngaged'));
-  const second = await send(org, first.profile.id, [track('signup')]);
-  assert.ok(second.profile.audiences.includes('audEngaged'));
+  assert.ok(!inAudience(first, 'audEngaged'), 'one signup, the rule wants at least 2');
+  assert.ok(inAudience(first, 'audOneLogin'), 'exactly one login');
+  const second = await send(org, first.profile.id, [track('signup'), track('login')]);
+  assert.ok(inAudience(second, 'audEngaged'));
+  assert.ok(!inAudience(second, 'audOneLogin'), 'equal 1: a second login leaves the audience');
   const third = await send(org, first.profile.id, [page('/')]);
-  assert.ok(third.profile.audiences.includes('audEngaged'), 'counters persist across requests');
+  assert.ok(inAudience(third, 'audEngaged'), 'counters persist across requests');
 });
 
-test('page rule with count, regex and a query condition counts matching page views only', async () => {
+test('page rule with count 2, regex and a query parameter condition counts matching page views only', async () => {
   const org = newOrg();
   const a = await send(org, null, [page('/docs/intro', { ref: 'newsletter' }), page('/docs/api'), page('/blog/docs/', { ref: 'newsletter' })]);
-  assert.ok(!a.profile.audiences.includes('audDocsTwice'), 'one qualifying view so far');
+  assert.ok(!inAudience(a, 'audDocsTwice'), 'one qualifying view so far');
   const b = await send(org, a.profile.id, [page('/docs/faq', { ref: 'newsletter' })]);
-  assert.ok(b.profile.audiences.includes('audDocsTwice'));
+  assert.ok(inAudience(b, 'audDocsTwice'));
 });
 
-test('location rule matches the resolved location, only when location is requested', async () => {
+test('"*" on the URL is any page view; lessThan 3 holds until the third page view', async () => {
+  const org = newOrg();
+  const none = await send(org, null, [identify({ plan: 'free' })]);
+  assert.ok(!inAudience(none, 'audAnyPage'));
+  assert.ok(inAudience(none, 'audFewViews'), 'zero page views is fewer than 3');
+  const one = await send(org, none.profile.id, [page('/')]);
+  assert.ok(inAudience(one, 'audAnyPage'));
+  assert.ok(inAudience(one, 'audFewViews'));
+  const three = await send(org, none.profile.id, [page('/a'), page('/b', { q: '1' })]);
+  assert.ok(inAudience(three, 'audAnyPage'));
+  assert.ok(!inAudience(three, 'audFewViews'), 'three page views are not fewer than 3');
+});
+
+test('referrer equal compares the referrer host; a query parameter is read by the name in key.value', async () => {
+  const org = newOrg();
+  const other = await send(org, null, [page('/', {}, { referrer: 'https://www.tiktok.com.evil.example/' }), page('/', { social: 'tik' }), page('/', { tiktok: 'social' })]);
+  assert.ok(!inAudience(other, 'audTikTok'));
+  const viaReferrer = await send(org, null, [page('/', {}, { referrer: 'https://www.tiktok.com/@easyhr' })]);
+  assert.ok(inAudience(viaReferrer, 'audTikTok'));
+  const viaQuery = await send(org, null, [page('/landing', { social: 'tiktok' })]);
+  assert.ok(inAudience(viaQuery, 'audTikTok'));
+});
+
+test('campaign conditions read context.campaign, else the utm_ query parameter; notContains on the URL', async () => {
+  const org = newOrg();
+  const viaContext = await send(org, null, [page('/', {}, { campaign: { source: 'newsletter' } })]);
+  assert.ok(inAudience(viaContext, 'audNewsletter'));
+  const viaQuery = await send(org, null, [page('/', { utm_source: 'newsletter' })]);
+  assert.ok(inAudience(viaQuery, 'audNewsletter'));
+  const unsubscribed = await send(org, null, [page('/unsubscribe', { utm_source: 'newsletter' })]);
+  assert.ok(!inAudience(unsubscribed, 'audNewsletter'), 'both conditions must hold on the same page view');
+  const other = await send(org, null, [page('/', { utm_source: 'ads' })]);
+  assert.ok(!inAudience(other, 'audNewsletter'));
+});
+
+test('location rules compare the resolved location, only when location is requested', async () => {
   const org = newOrg();
   const without = await send(org, null, [page('/')]);
-  assert.ok(!without.profile.audiences.includes('audGermany'));
+  assert.ok(!inAudience(without, 'audGermany'));
   const withLocation = await send(org, without.profile.id, [page('/')], { features: ['location'] });
-  assert.ok(withLocation.profile.audiences.includes('audGermany'));
-  const res = await fetch(`${emu.url}/v2/organizations/${org}/environments/main/profiles`, {
-    method: 'POST', headers: { 'X-Force-IP': '198.51.100.23' },
-    body: JSON.stringify({ events: [page('/')], options: { features: ['location'] } }),
-  });
-  const us = (await res.json()).data.profile;
+  assert.ok(inAudience(withLocation, 'audGermany'), "the space's default location is Berlin");
+  const forced = async (ip) => {
+    const res = await fetch(`${emu.url}/v2/organizations/${org}/environments/main/profiles`, {
+      method: 'POST', headers: { 'X-Force-IP': ip },
+      body: JSON.stringify({ events: [page('/')], options: { features: ['location'] } }),
+    });
+    return (await res.json()).data.profile;
+  };
+  const us = await forced('198.51.100.23');
   assert.equal(us.location.countryCode, 'US');
   assert.ok(!us.audiences.includes('audGermany'));
+  const tokyo = await forced('192.0.2.10');
+  assert.deepEqual([tokyo.location.city, tokyo.location.continent], ['Tokyo', 'AS'], 'a built-in documentation address');
+  assert.ok(!tokyo.audiences.includes('audGermany'));
 });
 
 test('identify rules: numbers, suffixes, nested trait paths, exists/notExists; all rules of a group must hold', async () => {
   const org = newOrg();
   const p = await send(org, null, [identify({ age: 30, email: 'ada@example.com' })]);
-  assert.ok(!p.profile.audiences.includes('audAdults'), 'the second rule of the group does not hold yet');
+  assert.ok(!inAudience(p, 'audAdults'), 'address.city does not exist yet');
   const q = await send(org, p.profile.id, [identify({ address: { city: 'London' } })]);
-  assert.ok(q.profile.audiences.includes('audAdults'));
+  assert.ok(inAudience(q, 'audAdults'));
   const r = await send(org, p.profile.id, [identify({ nickname: 'ada' })]);
-  assert.ok(!r.profile.audiences.includes('audAdults'), 'notExists fails now');
+  assert.ok(!inAudience(r, 'audAdults'), 'notExists fails now');
   const minor = await send(org, null, [identify({ age: 12, email: 'kid@example.com', address: { city: 'x' } })]);
-  assert.ok(!minor.profile.audiences.includes('audAdults'));
+  assert.ok(!inAudience(minor, 'audAdults'));
+  const asText = await send(org, null, [identify({ age: '18', email: 'teen@example.com', address: { city: 'x' } })]);
+  assert.ok(inAudience(asText, 'audAdults'), 'a numeric string compares as a number');
 });
 
-test('isReturningVisitor value:false; unknown and malformed rules never match and never break a request', async () => {
+test('isReturningVisitor value false; rules that cannot be evaluated never match and never break a request', async () => {
   const org = newOrg();
-  const p = await send(org, null, [identify({ plan: 'pro', sky: 'blue' }), page('/')]);
-  assert.ok(p.profile.audiences.includes('audNewVisitors'));
-  assert.ok(!p.profile.audiences.includes('audWeather'));
-  assert.ok(!p.profile.audiences.includes('audMalformed'));
+  const p = await send(org, null, [identify({ plan: 'pro', sky: 'blue' }), page('/pricing'), track('signup'), track('signup')]);
+  assert.ok(inAudience(p, 'audNewVisitors'));
+  assert.ok(inAudience(p, 'audPro'));
+  for (const id of ['audWeather', 'audMalformed', 'audOldDialect']) assert.ok(!inAudience(p, id), id);
   assert.ok(!ids(p).includes('expNoTraffic'), 'traffic 0 never matches');
 });
 

@@ -1,5 +1,5 @@
-// Unit level, against the built dist/emulator.mjs: bucketing, selection, rule operators, the
-// space loader's errors and the data-log reader.
+// Unit level, against the built dist/emulator.mjs: bucketing, selection, rule operators and rule
+// shapes, the space loader's errors and unevaluable rules, and the data-log reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { root, demoSpace } from '../helpers/emulator.mjs';
 
 const emulator = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
-const { parseSpace, cumulativeRanges, pickRange, selectOptimizations, distributionRoll, trafficRoll, testCondition, decodeLog, encodeLine, escapeHtml, matchRoute } = emulator;
+const { parseSpace, cumulativeRanges, pickRange, selectOptimizations, distributionRoll, trafficRoll, testCondition, parseRules, ruleMatches, rulesMatch, decodeLog, encodeLine, escapeHtml, matchRoute } = emulator;
 const space = parseSpace(JSON.parse(readFileSync(demoSpace, 'utf8')), 'demo');
 
 test('distribution becomes cumulative ranges; the first range containing the roll wins', () => {
@@ -49,21 +49,77 @@ test('condition operators', () => {
     ['file.pdf', 'endsWith', '.pdf', true], ['/docs/42', 'regex', '^/docs/\\d+$', true], ['x', 'regex', '(', false],
     ['', 'exists', undefined, false], [undefined, 'notExists', undefined, true], [0, 'exists', undefined, true],
     [30, 'greaterThan', 17, true], ['5', 'lessThan', 10, true], [30, 'equal', 30, true], [30, 'equal', '30', true],
+    [17, 'greaterThan', '17', false], [17, 'greaterThanInclusive', '17', true], ['17', 'lessThanInclusive', 17, true],
+    [18, 'lessThanInclusive', 17, false], ['', 'greaterThanInclusive', 0, false], ['abc', 'lessThan', 5, false],
     [true, 'equal', true, true], [{ a: 1 }, 'equal', '[object Object]', false], ['a', 'sortOf', 'a', false],
     [undefined, 'notEqual', 'spring', true], [undefined, 'contains', 'x', false],
+    ['', 'equal', '*', true], ['anything', 'equal', '*', true], [undefined, 'equal', '*', false], [undefined, 'notEqual', '*', true],
+    ['a*b', 'contains', '*', true], ['ab', 'contains', '*', false],
+    [['gold', 'beta'], 'contains', 'beta', true], [['gold'], 'notContains', 'beta', true], [['gold'], 'startsWith', 'g', false],
   ];
   for (const [actual, op, expected, result] of cases) assert.equal(testCondition(actual, op, expected), result, `${JSON.stringify(actual)} ${op} ${JSON.stringify(expected)}`);
 });
 
-test('an invalid space names the entry and field (ctfl-opt/E102)', () => {
+test('rules as the personalization app stores them: the shapes of the real space parse and evaluate', () => {
+  const subject = (over = {}) => ({ traits: {}, location: {}, isReturningVisitor: false, pageCounts: {}, trackCounts: {}, ...over });
+  const parseRule = (rule) => {
+    const parsed = parseRules({ any: [{ all: [rule] }] });
+    assert.deepEqual(parsed.problems, []);
+    return parsed.any[0][0];
+  };
+  const identifyRule = parseRule({ key: 'companysize', type: 'identify', count: 1, value: '1-50', operator: 'equal', conditions: [] });
+  assert.equal(ruleMatches(identifyRule, subject({ traits: { companysize: '1-50' } })), true);
+  assert.equal(ruleMatches(identifyRule, subject({ traits: { companysize: '51-200' } })), false);
+  const locationRule = parseRule({ type: 'location', count: '1', key: 'continent', operator: 'equal', value: 'NA', conditions: [] });
+  assert.equal(ruleMatches(locationRule, subject({ location: { continent: 'NA' } })), true);
+  assert.equal(ruleMatches(locationRule, subject({ location: {} })), false);
+  const newVisitor = parseRule({ key: '', type: 'isReturningVisitor', count: '1', value: false, operator: 'equal', conditions: [] });
+  assert.equal(ruleMatches(newVisitor, subject()), true);
+  assert.equal(ruleMatches(newVisitor, subject({ isReturningVisitor: true })), false);
+  const track = parseRule({ key: '', type: 'track', value: 'registered', operator: 'greaterThanInclusive', count: '1' });
+  assert.equal(ruleMatches(track, subject({ trackCounts: { registered: 1 } })), true);
+  assert.equal(ruleMatches(track, subject({ trackCounts: { signup: 4 } })), false);
+  const pageRule = parseRule({ type: 'page', count: '1', value: '', operator: 'greaterThanInclusive', conditions: [{
+    key: { id: 'context_page_query', key: 'context_page_query', label: 'Query Paramenter', value: 'social', useOnce: false,
+      category: { name: 'query_parameter', type: 'string', label: 'Query Parameter' } }, value: 'tiktok', operator: 'equal' }] });
+  assert.equal(pageRule.type, 'page');
+  assert.deepEqual(pageRule.conditions, [{ field: { kind: 'query', name: 'social' }, operator: 'equal', value: 'tiktok' }]);
+  assert.equal(ruleMatches(pageRule, subject({ pageCounts: { [pageRule.key]: 1 } })), true);
+  assert.equal(ruleMatches(pageRule, subject()), false);
+  const numericCount = parseRule({ type: 'track', key: '', value: 'x', operator: 'greaterThan', count: 2 });
+  assert.equal(ruleMatches(numericCount, subject({ trackCounts: { x: 2 } })), false);
+  assert.equal(ruleMatches(numericCount, subject({ trackCounts: { x: 3 } })), true);
+});
+
+test('an invalid space names the entry and field (ctfl-opt/E102); bad rules are listed, not fatal (ctfl-opt/E105)', () => {
   assert.throws(() => parseSpace({ entries: 'nope' }, 'x.json'), /^Error: ctfl-opt\/E102: x\.json: entries: expected array, received string/);
-  assert.throws(() => parseSpace({ locales: [{ code: 'en-US', default: true }], entries: [
-    { sys: { id: 'aud1', contentType: { sys: { id: 'nt_audience' } } }, fields: { nt_rules: { 'en-US': { all: [] } } } }] }, 's.json'),
-  /ctfl-opt\/E102: s\.json: entries\[0\]\.fields\.nt_rules\.en-US\.any: expected array, received nothing/);
-  const lenient = parseSpace({ entries: [{ sys: { id: 'a', contentType: { sys: { id: 'nt_audience' } } },
-    fields: { nt_rules: { 'en-US': { any: [{ all: [{ type: 'moon' }] }] } } } }] }, 'l.json');
-  assert.equal(lenient.audiences.length, 1);
-  assert.match(lenient.warnings[0], /rule type "moon" is unknown/);
+  const audienceEntry = (id, fields) => ({ sys: { id, contentType: { sys: { id: 'nt_audience' } } }, fields });
+  const bad = parseSpace({ locales: [{ code: 'en-US', default: true }], entries: [
+    audienceEntry('aud1', { nt_rules: { 'en-US': { all: [] } } }),
+    audienceEntry('aud2', { nt_rules: { 'en-US': { any: [{ all: [{ type: 'moon' }] }] } } }),
+    audienceEntry('aud3', { nt_name: { 'en-US': 'No rules' } }),
+    audienceEntry('aud4', { nt_rules: { 'en-US': { any: [{ all: [{ type: 'identify', key: 'plan', operator: 'equal', value: 'pro', count: 1, conditions: [] }] }] } } }),
+  ] }, 's.json');
+  const shape = '(expected {"any":[{"all":[rule, …]}, …]}); the audience never matches';
+  const moon = 'nt_rules.any[0].all[0]: rule type "moon" is not one the personalization app writes (page, track, identify, location, isReturningVisitor); the rule never matches';
+  assert.deepEqual(bad.audiences.map((a) => [a.id, a.unevaluable]), [
+    ['aud1', [{ code: 'ctfl-opt/E105', why: `nt_rules.any is nothing ${shape}` }]],
+    ['aud2', [{ code: 'ctfl-opt/E105', why: moon }]],
+    ['aud3', [{ code: 'ctfl-opt/E105', why: `nt_rules is missing ${shape}` }]],
+    ['aud4', []],
+  ]);
+  assert.deepEqual(bad.warnings, [
+    `ctfl-opt/E105: audience aud1 ("aud1", entries[0]): nt_rules.any is nothing ${shape}`,
+    `ctfl-opt/E105: audience aud2 ("aud2", entries[1]): ${moon}`,
+    `ctfl-opt/E105: audience aud3 ("No rules", entries[2]): nt_rules is missing ${shape}`,
+  ]);
+  const subject = { traits: { plan: 'pro' }, location: {}, isReturningVisitor: false, pageCounts: {}, trackCounts: {} };
+  assert.deepEqual(bad.audiences.filter((a) => rulesMatch(a.rules, subject)).map((a) => a.id), ['aud4']);
+});
+
+test('demo/space.json: every audience rule can be evaluated', () => {
+  assert.deepEqual(space.warnings, []);
+  assert.deepEqual(space.audiences.map((a) => [a.id, a.unevaluable]), [['audPricingVisitors0001', []], ['audReturning0000000001', []]]);
 });
 
 test('the data-log reader drops a torn last line and lines with a bad checksum', () => {
