@@ -9,7 +9,7 @@
     document.getElementById('consent-accept')?.addEventListener('click', () => { optimization.consent(true); banner.hidden = true; });
     document.getElementById('consent-reject')?.addEventListener('click', () => { optimization.consent(false); banner.hidden = true; });
     document.getElementById('sign-in')?.addEventListener('click', () => {
-      void optimization.identify('ada@example.com', { firstname: 'Ada', plan: 'pro' });
+      void optimization.identify({ userId: 'ada@example.com', traits: { firstname: 'Ada', plan: 'pro' } });
     });
     document.getElementById('reset')?.addEventListener('click', () => { optimization.reset(); location.reload(); });
   });

@@ -6,7 +6,7 @@
     var status = document.getElementById('status');
     if (!button) return;
     button.addEventListener('click', function () {
-      optimization.identify('ada@example.com', { firstname: 'Ada', plan: 'pro' }).then(function (result) {
+      optimization.identify({ userId: 'ada@example.com', traits: { firstname: 'Ada', plan: 'pro' } }).then(function (result) {
         if (status) status.textContent = result.data ? 'Identified in the browser as profile ' + result.data.profile.id + '. Reload to see the server render it.' : 'Identify was not sent (no consent?).';
       });
     });

@@ -18,7 +18,7 @@ async function once(browser, siteUrl, n) {
     await page.waitForFunction((count) => window.optimization?.state?.requestState?.status === 'success'
       && document.querySelectorAll('ctfl-optimized-entry[data-ctfl-variant-index="0"]').length === count, n, { timeout: 30_000 });
     const loadMs = Date.now() - t;
-    await page.evaluate(() => { window.__swap.armed = true; void window.optimization.identify('bench-visitor', { plan: 'pro' }); });
+    await page.evaluate(() => { window.__swap.armed = true; void window.optimization.identify({ userId: 'bench-visitor', traits: { plan: 'pro' } }); });
     await page.waitForFunction(() => window.__swap.painted !== undefined, null, { timeout: 30_000 });
     const m = await page.evaluate(() => ({ ...window.__swap }));
     if (errors.length) throw new Error(`page errors with ${n} entries: ${errors.join('; ')}`);

@@ -4,8 +4,10 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL } from '../core/api.js';
-import { BROWSER_DEFAULT_ALLOWED_EVENT_TYPES, type BlockedEvent } from '../core/consent.js';
+import { ALLOWABLE_EVENT_TYPES, BROWSER_DEFAULT_ALLOWED_EVENT_TYPES, type BlockedEvent } from '../core/consent.js';
 import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
+import { unknownKeys } from '../core/options.js';
+import { nearest } from '../core/text.js';
 import {
   Changes, integer, matching, NamespaceId, oneOf, Profile, rule, SelectedOptimizations,
   type Change, type Profile as ProfileT, type SelectedOptimization,
@@ -59,6 +61,7 @@ export const ConfigSchema = z.object({
   onEventBlocked: z.optional(fn),
   logLevel: z.optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
   handoff: z.optional(z.boolean()),
+  autoPage: z.optional(z.boolean()),
 });
 
 export interface DroppedEvents {
@@ -108,6 +111,8 @@ export interface OptimizationConfig {
   logLevel?: LogLevel;
   /** Read the server handoff element `#ctfl-optimization-data` (default true). */
   handoff?: boolean;
+  /** Script-tag bundle: send a page event when the page loads (default true; `data-auto-page`). */
+  autoPage?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -132,6 +137,24 @@ export interface ResolvedConfig {
   onEventBlocked?: (event: BlockedEvent) => void;
   logLevel: LogLevel;
   handoff: boolean;
+}
+
+/**
+ * Mistakes that do not stop the runtime, one line each: unknown keys (with the nearest valid one)
+ * and `allowedEventTypes` entries that are no event type. The constructor warns E009 for each.
+ */
+export function configWarnings(input: unknown): string[] {
+  const out = unknownKeys(input, ConfigSchema).map((k) => `unknown option ${k}; it was ignored`);
+  const types = (input as { allowedEventTypes?: unknown } | null)?.allowedEventTypes;
+  if (Array.isArray(types)) {
+    for (const t of types) {
+      if (typeof t === 'string' && !ALLOWABLE_EVENT_TYPES.includes(t)) {
+        const near = nearest(t, ALLOWABLE_EVENT_TYPES);
+        out.push(`allowedEventTypes: "${t.slice(0, 40)}" is not an event type${near ? ` (did you mean "${near}"?)` : ''}; use ${ALLOWABLE_EVENT_TYPES.join(', ')}`);
+      }
+    }
+  }
+  return out;
 }
 
 export function resolveConfig(input: unknown, browserLocale = 'en-US'): ResolvedConfig {

@@ -1,8 +1,8 @@
 /** The browser runtime: the `ContentfulOptimization` class and its constants. */
 export { ContentfulOptimization } from './optimization.js';
 export type {
-  EmittedEvent, EventResult, FlagViewPayload, HoverPayload, OptimizationState, Overrides, RequestState, RuntimeDependencies,
-  ShownDecision, ViewPayload,
+  EmittedEvent, EventError, EventResult, FlagViewPayload, HoverPayload, IdentifyPayload, OptimizationState, Overrides, PagePayload,
+  RequestState, RuntimeDependencies, ScreenPayload, ShownDecision, TrackCurrentPageOptions, TrackPayload, ViewPayload,
 } from './optimization.js';
 export type { OptimizationConfig, ResolvedConfig } from './config.js';
 export { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE } from './cookies.js';

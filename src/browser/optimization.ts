@@ -19,6 +19,9 @@ import {
 } from '../core/events.js';
 import { createLogger, type Logger } from '../core/log.js';
 import {
+  formOf, payloadProblem, type IdentifyPayload, type PagePayload, type PayloadMethod, type ScreenPayload, type TrackPayload,
+} from '../core/payloads.js';
+import {
   getFlag, getFlagChange, getMergeTagValue, resolveByBaselineId, resolveEntryJson,
   type ContentfulEntry, type EntryDecision,
 } from '../core/resolve.js';
@@ -27,7 +30,7 @@ import {
   OptimizationData, type Change, type Json, type Profile as ProfileT, type SelectedOptimization,
 } from '../core/wire.js';
 import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
-import { resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
+import { configWarnings, resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
 import { locks, QueueStore, type Ev } from './queue-store.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
@@ -87,13 +90,36 @@ export interface ShownDecision extends EntryDecision {
 }
 
 export interface EventResult {
-  /** False when the consent gate blocked the call, or the event was purged before delivery. */
+  /**
+   * True once the event was delivered, or is queued for delivery (offline, a retry). False when the
+   * call was not in the method's form, the consent gate blocked it, it was purged before delivery,
+   * or the API refused it.
+   */
   readonly accepted: boolean;
   /** Present once the Experience API answered this event. */
   readonly data?: OptimizationData;
+  /** Why an event was not taken: `invalid-call` (code E015) or the API's failure (its code, e.g. `ERR_INVALID_DATA`). */
+  readonly error?: EventError;
 }
 
-export type { DroppedEvents, FlagViewPayload, HoverPayload, ViewPayload };
+export interface EventError {
+  readonly reason: FailureReason | 'invalid-call';
+  readonly code?: string;
+  readonly status?: number;
+  readonly message: string;
+}
+
+export interface TrackCurrentPageOptions {
+  /** Identifies the route: a repeat of the key last reported sends nothing. */
+  routeKey: string;
+  /** `skip`: the first call only records its route (the load's page event already reported it). Default `emit`. */
+  initialPageEvent?: 'emit' | 'skip';
+  /** The page payload to send, built at the time of the call. */
+  buildPayload?: () => PagePayload;
+  properties?: JsonRecord;
+}
+
+export type { DroppedEvents, FlagViewPayload, HoverPayload, IdentifyPayload, PagePayload, ScreenPayload, TrackPayload, ViewPayload };
 
 type StateKey = keyof OptimizationState;
 const HISTORY = 50;
@@ -154,6 +180,8 @@ export class ContentfulOptimization {
   #destroyed = false;
   /** Bumped by reset() and cookie adoption: work started before belongs to a previous identity. */
   #generation = 0;
+  /** The route key trackCurrentPage() reported last. */
+  #routeKey: string | undefined;
   /** Bumped whenever queues are purged (consent(false), reset()): nothing started before is retried or followed up. */
   #purges = 0;
 
@@ -165,6 +193,7 @@ export class ContentfulOptimization {
     this.#kv = createKeyValueStore(ls);
     const debug = this.#kv.getValid(STORAGE_KEYS.debug, DebugFlag, undefined, false) === 'true';
     this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
+    for (const w of configWarnings(config)) this.log.warn('E009', w);
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
     this.#stateEntries = new StateEntries({
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
@@ -267,24 +296,52 @@ export class ContentfulOptimization {
   // ---------------------------------------------------------------------------------------------
   // Experience events
 
-  page(properties: JsonRecord = {}): Promise<EventResult> {
-    return this.#experience('page', () => buildPageEvent(this.#base(), properties));
+  /** A page view; `properties` merge into the page's own (path, query, referrer, search, title, url). */
+  page(payload?: PagePayload): Promise<EventResult> {
+    return this.#experience('page', payload, arguments[1], (p) => buildPageEvent(this.#base(), p.properties ?? {}, p.userId));
   }
 
-  identify(userId: string | undefined, traits: JsonRecord = {}): Promise<EventResult> {
-    return this.#experience('identify', () => buildIdentifyEvent(this.#base(), userId, traits));
+  identify(payload: IdentifyPayload): Promise<EventResult> {
+    return this.#experience('identify', payload, arguments[1], (p) => buildIdentifyEvent(this.#base(), p.userId, p.traits ?? {}));
   }
 
-  track(event: string, properties: JsonRecord = {}): Promise<EventResult> {
-    return this.#experience('track', () => buildTrackEvent(this.#base(), event, properties));
+  track(payload: TrackPayload): Promise<EventResult> {
+    return this.#experience('track', payload, arguments[1], (p) => buildTrackEvent(this.#base(), p.event, p.properties ?? {}));
   }
 
-  screen(name: string, properties: JsonRecord = {}): Promise<EventResult> {
-    return this.#experience('screen', () => buildScreenEvent(this.#base(), name, properties));
+  screen(payload: ScreenPayload): Promise<EventResult> {
+    return this.#experience('screen', payload, arguments[1], (p) => buildScreenEvent(this.#base(), p.name, p.properties ?? {}));
+  }
+
+  /**
+   * A page event for apps with their own router: call it on every route change. A repeat of the
+   * route key last reported sends nothing; `initialPageEvent: 'skip'` records the first route
+   * without sending (the page event of the load, or the server, already reported it).
+   * `buildPayload()` gives the page payload, otherwise `{ properties }` is sent.
+   */
+  trackCurrentPage(options: TrackCurrentPageOptions): Promise<EventResult> {
+    const problem = payloadProblem('trackCurrentPage', options)
+      ?? (options.initialPageEvent !== undefined && options.initialPageEvent !== 'emit' && options.initialPageEvent !== 'skip'
+        ? `trackCurrentPage() takes ${formOf('trackCurrentPage')}: "initialPageEvent" must be "emit" or "skip"` : undefined);
+    if (problem) return Promise.resolve(this.#refuse(problem));
+    const first = this.#routeKey === undefined;
+    if (options.routeKey === this.#routeKey) return Promise.resolve({ accepted: false });
+    this.#routeKey = options.routeKey;
+    if (first && options.initialPageEvent === 'skip') return Promise.resolve({ accepted: false });
+    let payload: unknown = { properties: options.properties };
+    if (options.buildPayload) {
+      try { payload = options.buildPayload(); } catch (error) {
+        this.log.error('E016', __DEV__ ? 'trackCurrentPage(): buildPayload threw; no page event was sent.' : '', error);
+        return Promise.resolve({ accepted: false });
+      }
+    }
+    return this.page(payload as PagePayload);
   }
 
   /** A view. Sticky views go to the Experience API first (so the API pins the variant), then Insights. */
   async trackView(payload: ViewPayload): Promise<EventResult> {
+    const problem = payloadProblem('trackView', payload, arguments[1]);
+    if (problem) return this.#refuse(problem);
     if (!this.#gate('trackView')) return { accepted: false };
     const sticky = payload.sticky ?? (!!payload.experienceId && this.#store.value.selectedOptimizations?.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
     let result: EventResult = { accepted: true };
@@ -292,23 +349,23 @@ export class ContentfulOptimization {
       const purges = this.#purges;
       result = await this.#enqueueExperience(buildViewEvent(this.#base(), payload));
       // Purged while the Experience request was out (consent(false), reset()): no Insights follow-up.
-      if (!result.accepted || purges !== this.#purges) return { accepted: false };
+      if (!result.accepted || purges !== this.#purges) return { accepted: false, ...(result.error ? { error: result.error } : {}) };
     }
     this.#insights(buildViewEvent(this.#base(), payload));
     return result;
   }
 
   trackClick(payload: ComponentPayload): Promise<EventResult> {
-    return this.#insightsOnly('trackClick', () => buildClickEvent(this.#base(), payload));
+    return this.#insightsOnly('trackClick', payload, arguments[1], () => buildClickEvent(this.#base(), payload));
   }
 
   trackHover(payload: HoverPayload): Promise<EventResult> {
-    return this.#insightsOnly('trackHover', () => buildHoverEvent(this.#base(), payload));
+    return this.#insightsOnly('trackHover', payload, arguments[1], () => buildHoverEvent(this.#base(), payload));
   }
 
   /** A Custom Flag was read and shown: an Insights `component` event of type `Variable`. */
   trackFlagView(payload: FlagViewPayload): Promise<EventResult> {
-    return this.#insightsOnly('trackFlagView', () => {
+    return this.#insightsOnly('trackFlagView', payload, arguments[1], () => {
       const change = getFlagChange(this.#store.value.changes, payload.componentId);
       return buildViewEvent(this.#base(), {
         componentType: 'Variable',
@@ -481,16 +538,26 @@ export class ContentfulOptimization {
     };
   }
 
+  /** A call in another form than the method's: nothing is queued, and the caller is told the right form. */
+  #refuse(problem: string): EventResult {
+    this.log.warn('E015', problem);
+    return { accepted: false, error: Object.freeze({ reason: 'invalid-call', code: 'E015', message: problem }) };
+  }
+
   /** An event that goes to the Insights API only, queued when the gate lets it through. */
-  #insightsOnly(method: GatedMethod, build: () => Record<string, unknown>): Promise<EventResult> {
+  #insightsOnly(method: PayloadMethod & GatedMethod, payload: unknown, extra: unknown, build: () => Record<string, unknown>): Promise<EventResult> {
+    const problem = payloadProblem(method, payload, extra);
+    if (problem) return Promise.resolve(this.#refuse(problem));
     const accepted = this.#gate(method);
     if (accepted) this.#insights(build());
     return Promise.resolve({ accepted });
   }
 
-  #experience(method: GatedMethod, build: () => Record<string, unknown>): Promise<EventResult> {
+  #experience<P>(method: PayloadMethod & GatedMethod, payload: P | undefined, extra: unknown, build: (p: P) => Record<string, unknown>): Promise<EventResult> {
+    const problem = payloadProblem(method, payload, extra);
+    if (problem) return Promise.resolve(this.#refuse(problem));
     if (!this.#gate(method)) return Promise.resolve({ accepted: false });
-    return this.#enqueueExperience(build());
+    return this.#enqueueExperience(build(payload ?? ({} as P)));
   }
 
   #enqueueExperience(event: Record<string, unknown>): Promise<EventResult> {
@@ -595,7 +662,8 @@ export class ContentfulOptimization {
   #apply(res: ApiResult<ExperienceResult>): EventResult {
     if (!res.ok) {
       this.#fail(res);
-      return { accepted: true };
+      // Not retried (refused, redirected, unreadable): the event is not delivered by us.
+      return { accepted: false, error: Object.freeze({ reason: res.reason, code: res.code, status: res.status, message: res.message }) };
     }
     const { profile, selectedOptimizations, changes } = res.data.data;
     const before = this.#store.value.profile?.id;

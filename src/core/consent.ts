@@ -18,6 +18,9 @@ export const METHOD_EVENT_TYPES = {
 } as const satisfies Record<string, readonly string[]>;
 export type GatedMethod = keyof typeof METHOD_EVENT_TYPES;
 
+/** Event types an allow-list may name: the wire event types (wire-events.ts EVENT_TYPES) plus `flag` (Custom Flag views). */
+export const ALLOWABLE_EVENT_TYPES: readonly string[] = Object.freeze(['page', 'identify', 'track', 'screen', 'component', 'component_click', 'component_hover', 'flag']);
+
 export const BROWSER_DEFAULT_ALLOWED_EVENT_TYPES: readonly string[] = Object.freeze(['identify', 'page']);
 
 export function isMethodAllowed(method: GatedMethod, consent: ConsentValue, allowedEventTypes: readonly string[]): boolean {

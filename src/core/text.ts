@@ -31,3 +31,34 @@ export function suspectJson(value: unknown, protoKeys?: boolean, limit = 64): bo
   }
   return false;
 }
+
+/** Edit distance (insertions, deletions, substitutions; case-insensitive). */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * The candidate closest to a mistyped `key` (`defualts` → `defaults`, `allowedEventType` →
+ * `allowedEventTypes`), when it is close enough to be the likely intent: at most a third of the
+ * key's length away, or one is a prefix of the other.
+ */
+export function nearest(key: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(key, c);
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  if (!best) return undefined;
+  const lk = key.toLowerCase();
+  const lb = best.toLowerCase();
+  return bestD <= Math.max(1, Math.floor(key.length / 3)) || lb.startsWith(lk) || lk.startsWith(lb) ? best : undefined;
+}

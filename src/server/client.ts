@@ -17,6 +17,9 @@ import {
   queryFrom, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type JsonRecord, type PageInfo, type ViewPayload,
 } from '../core/events.js';
 import { createLogger, OptimizationError, type Logger } from '../core/log.js';
+import {
+  payloadProblem, type IdentifyPayload, type PagePayload, type PayloadMethod, type ScreenPayload, type TrackPayload,
+} from '../core/payloads.js';
 import { getFlagChange } from '../core/resolve.js';
 import { ProfileId, type InsightsBatch, type OptimizationData, type Profile } from '../core/schemas.js';
 import { resolveServerConfig, type ResolvedServerConfig, type ServerConfig } from './config.js';
@@ -63,15 +66,20 @@ export interface ForRequestOptions {
 }
 
 export interface ServerEventResult {
-  /** False when the consent gate blocked the call (or an Insights-only call had no profile). */
+  /**
+   * True when the API took the event. False when the consent gate blocked the call, an
+   * Insights-only call had no profile, or the API refused the event or could not be reached
+   * (`error` says which; the server keeps no queue, so nothing retries it).
+   */
   readonly accepted: boolean;
   /** The Experience API's answer, when there was one. */
   readonly data?: OptimizationData;
-  /** Why an accepted call has no answer: the API could not be reached or refused the event. */
+  /** Why the API did not take the event. */
   readonly error?: { readonly reason: FailureReason; readonly status?: number; readonly code?: string; readonly message: string };
 }
 
-export type { FlagViewPayload, HoverPayload, ViewPayload };
+export type { FlagViewPayload, HoverPayload, IdentifyPayload, PagePayload, ScreenPayload, TrackPayload, ViewPayload };
+
 
 /** The server entry. Create once per process; call `forRequest()` once per request. */
 export class ContentfulOptimization {
@@ -180,37 +188,36 @@ export class RequestOptimization {
   // ---------------------------------------------------------------------------------------------
   // Experience events
 
-  page(payload: { properties?: JsonRecord; userId?: string } = {}): Promise<ServerEventResult> {
-    const { properties = {}, userId } = payloadOf(payload, 'page');
-    optString(userId, 'page userId');
-    return this.#experience('page', () => buildPageEvent(this.#base(), properties as JsonRecord, userId as string | undefined));
+  page(payload?: PagePayload): Promise<ServerEventResult> {
+    const p = checked('page', payload, arguments[1]) ?? {};
+    return this.#experience('page', () => buildPageEvent(this.#base(), p.properties ?? {}, p.userId));
   }
 
-  identify(payload: { userId?: string; traits?: JsonRecord }): Promise<ServerEventResult> {
-    const { userId, traits = {} } = payloadOf(payload, 'identify');
-    optString(userId, 'identify userId');
-    if (!isObject(traits)) fail('identify traits', 'expected an object');
-    return this.#experience('identify', () => buildIdentifyEvent(this.#base(), userId as string | undefined, traits as JsonRecord));
+  identify(payload: IdentifyPayload): Promise<ServerEventResult> {
+    const p = checked('identify', payload, arguments[1]);
+    return this.#experience('identify', () => buildIdentifyEvent(this.#base(), p.userId, p.traits ?? {}));
   }
 
-  track(payload: { event: string; properties?: JsonRecord }): Promise<ServerEventResult> {
-    const { event, properties = {} } = payloadOf(payload, 'track');
-    if (typeof event !== 'string' || !event) fail('track event', 'expected a non-empty event name');
-    return this.#experience('track', () => buildTrackEvent(this.#base(), event as string, properties as JsonRecord));
+  track(payload: TrackPayload): Promise<ServerEventResult> {
+    const p = checked('track', payload, arguments[1]);
+    return this.#experience('track', () => buildTrackEvent(this.#base(), p.event, p.properties ?? {}));
   }
 
-  screen(payload: { name: string; properties?: JsonRecord }): Promise<ServerEventResult> {
-    const { name, properties = {} } = payloadOf(payload, 'screen');
-    if (typeof name !== 'string' || !name) fail('screen name', 'expected a non-empty screen name');
-    return this.#experience('screen', () => buildScreenEvent(this.#base(), name as string, properties as JsonRecord));
+  screen(payload: ScreenPayload): Promise<ServerEventResult> {
+    const p = checked('screen', payload, arguments[1]);
+    return this.#experience('screen', () => buildScreenEvent(this.#base(), p.name, p.properties ?? {}));
   }
 
   // ---------------------------------------------------------------------------------------------
   // Views and interactions
 
   /** A view: sticky views go to the Experience API first (it pins the variant), then to Insights. */
-  async trackView(payload: ViewPayload): Promise<ServerEventResult> {
-    componentOf(payload, 'trackView');
+  trackView(payload: ViewPayload): Promise<ServerEventResult> {
+    checked('trackView', payload, arguments[1]); // throws at the call, like the other methods
+    return this.#view(payload);
+  }
+
+  async #view(payload: ViewPayload): Promise<ServerEventResult> {
     if (!this.#gate('trackView')) return { accepted: false };
     const sticky = payload.sticky ?? (!!payload.experienceId && !!this.#data?.selectedOptimizations.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
     let result: ServerEventResult = { accepted: true };
@@ -220,20 +227,20 @@ export class RequestOptimization {
   }
 
   trackClick(payload: ComponentPayload): Promise<ServerEventResult> {
-    componentOf(payload, 'trackClick');
+    checked('trackClick', payload, arguments[1]);
     if (!this.#gate('trackClick')) return Promise.resolve({ accepted: false });
     return this.#insights('trackClick', buildClickEvent(this.#base(), payload));
   }
 
   trackHover(payload: HoverPayload): Promise<ServerEventResult> {
-    componentOf(payload, 'trackHover');
+    checked('trackHover', payload, arguments[1]);
     if (!this.#gate('trackHover')) return Promise.resolve({ accepted: false });
     return this.#insights('trackHover', buildHoverEvent(this.#base(), payload));
   }
 
   /** A Custom Flag was read and shown; experience and variant default to the bound change's `meta`. */
   trackFlagView(payload: FlagViewPayload): Promise<ServerEventResult> {
-    componentOf(payload, 'trackFlagView');
+    checked('trackFlagView', payload, arguments[1]);
     if (!this.#gate('trackFlagView')) return Promise.resolve({ accepted: false });
     const change = getFlagChange(this.#data?.changes, payload.componentId);
     return this.#insights('trackFlagView', buildViewEvent(this.#base(), {
@@ -290,7 +297,8 @@ export class RequestOptimization {
         timeoutMs: this.#config.timeoutMs,
         keepalive: false,
       });
-      if (!res.ok) return { accepted: true, error: this.#failure('E020', `the Experience API did not take a ${String(event.type)} event`, res) };
+      // Nothing retries on the server: an event the API refused or never got is not accepted.
+      if (!res.ok) return { accepted: false, error: this.#failure('E020', `the Experience API did not take a ${String(event.type)} event`, res) };
       const data = res.data.data;
       // A preflight stores nothing: never adopt an id it made up, only refresh the one bound.
       if (!this.#preflight || data.profile.id === boundId) {
@@ -316,7 +324,7 @@ export class RequestOptimization {
       baseUrl: this.#config.insightsBaseUrl, clientId: this.#config.clientId, environment: this.#config.environment,
       batch, fetch: this.#config.fetch, timeoutMs: this.#config.timeoutMs, keepalive: false,
     });
-    return res.ok ? { accepted: true } : { accepted: true, error: this.#failure('E021', `the Insights API did not take a ${String(event.type)} event`, res) };
+    return res.ok ? { accepted: true } : { accepted: false, error: this.#failure('E021', `the Insights API did not take a ${String(event.type)} event`, res) };
   }
 
   #failure(code: string, what: string, res: Extract<ApiResult<unknown>, { ok: false }>): NonNullable<ServerEventResult['error']> {
@@ -325,18 +333,11 @@ export class RequestOptimization {
   }
 }
 
-function payloadOf(payload: unknown, method: string): Record<string, unknown> {
-  if (payload === undefined) return {};
-  if (!isObject(payload)) fail(`${method}() argument`, 'expected an object');
-  const p = payload as Record<string, unknown>;
-  if (p.properties !== undefined && !isObject(p.properties)) fail(`${method} properties`, 'expected an object');
-  return p;
-}
-
-function componentOf(payload: unknown, method: string): void {
-  if (!isObject(payload) || typeof payload.componentId !== 'string' || !payload.componentId) {
-    fail(`${method}() argument`, 'expected { componentId, experienceId?, variantIndex? }');
-  }
+/** The payload when it has the method's form; otherwise throws E056 with the right form. */
+function checked<P>(method: PayloadMethod, payload: P, extra: unknown): P {
+  const problem = payloadProblem(method, payload, extra);
+  if (problem) throw new OptimizationError('E056', `${problem}.`);
+  return payload;
 }
 
 /**

@@ -6,13 +6,15 @@
 import * as z from 'zod/mini';
 import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL, REQUEST_TIMEOUT_MS } from '../core/api.js';
 import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
-import { EVENT_TYPES, NamespaceId } from '../core/schemas.js';
+import { ALLOWABLE_EVENT_TYPES } from '../core/consent.js';
+import { unknownKeys } from '../core/options.js';
+import { NamespaceId } from '../core/schemas.js';
+import { nearest } from '../core/text.js';
 
 /** Node's pre-consent default (consent-management.txt): page and identify, sent with `isConsentGiven: false`. */
 export const SERVER_DEFAULT_ALLOWED_EVENT_TYPES: readonly string[] = Object.freeze(['identify', 'page']);
 
-/** Event types an allow-list may name: the wire event types plus `flag` (Custom Flag views). */
-export const ALLOWABLE_EVENT_TYPES: readonly string[] = Object.freeze([...EVENT_TYPES, 'flag']);
+export { ALLOWABLE_EVENT_TYPES };
 
 export interface ServerConfig {
   /** Your organization id (the Experience API's client id). */
@@ -77,9 +79,16 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
     throw new OptimizationError('E050', 'the configuration must be an object like { clientId: "your-organization-id" }.');
   }
   const c = input as Record<string, unknown>;
+  // Thrown, not warned: a server fails at start-up, where its developer sees it, instead of running
+  // with a setting (say `allowedEventType`) silently not applied.
   const unknown = Object.keys(c).filter((k) => !KNOWN.has(k));
   if (unknown.length) {
-    throw new OptimizationError('E050', `unknown option ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the server entry takes ${[...KNOWN].join(', ')}.`);
+    const named = unknown.map((k) => { const near = nearest(k, [...KNOWN]); return `"${k}"${near ? ` (did you mean "${near}"?)` : ''}`; });
+    throw new OptimizationError('E050', `unknown option ${named.join(', ')}; the server entry takes ${[...KNOWN].join(', ')}.`);
+  }
+  if (c.api !== undefined) {
+    const nested = unknownKeys(c.api, Api, 'api.');
+    if (nested.length) throw new OptimizationError('E053', `unknown option ${nested.join(', ')}; api takes ${Object.keys(Api._zod.def.shape).join(', ')}.`);
   }
   if (c.clientId === undefined || c.clientId === '') {
     throw new OptimizationError('E051', 'clientId is missing; pass your organization id as clientId.');
@@ -92,7 +101,8 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
     : check('E054', 'allowedEventTypes', z.array(z.string()), c.allowedEventTypes, 'Pass an array such as ["page"], or [] for strict opt-in.');
   const bad = allowed.filter((t) => !ALLOWABLE_EVENT_TYPES.includes(t));
   if (bad.length) {
-    throw new OptimizationError('E054', `invalid allowedEventTypes: ${bad.map((t) => JSON.stringify(t)).join(', ')} is not an event type; use ${ALLOWABLE_EVENT_TYPES.join(', ')}.`);
+    const named = bad.map((t) => { const near = nearest(t, ALLOWABLE_EVENT_TYPES); return `${JSON.stringify(t)}${near ? ` (did you mean "${near}"?)` : ''}`; });
+    throw new OptimizationError('E054', `invalid allowedEventTypes: ${named.join(', ')} is not an event type; use ${ALLOWABLE_EVENT_TYPES.join(', ')}.`);
   }
   const app = c.app === undefined ? undefined
     : check('E055', 'app', z.strictObject({ name: z.string(), version: z.string() }), c.app, 'Pass { name, version }.');

@@ -4,7 +4,8 @@
  */
 export { ContentfulOptimization, RequestOptimization } from './client.js';
 export type {
-  EventContextInput, FlagViewPayload, ForRequestOptions, HoverPayload, RequestPage, ServerEventResult, ViewPayload,
+  EventContextInput, FlagViewPayload, ForRequestOptions, HoverPayload, IdentifyPayload, PagePayload, RequestPage, ScreenPayload,
+  ServerEventResult, TrackPayload, ViewPayload,
 } from './client.js';
 export { ALLOWABLE_EVENT_TYPES, SERVER_DEFAULT_ALLOWED_EVENT_TYPES } from './config.js';
 export type { ResolvedServerConfig, ServerConfig } from './config.js';

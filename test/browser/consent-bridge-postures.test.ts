@@ -19,7 +19,7 @@ const storedContinuity = () => CONTINUITY_KEYS.filter((k) => localStorage.getIte
 /** Everything a page could emit: Experience page/track and Insights click events, then delivery. */
 async function emitAll(sdk: ContentfulOptimization): Promise<void> {
   await sdk.page();
-  await sdk.track('signup');
+  await sdk.track({ event: 'signup' });
   await sdk.trackClick(CLICK);
   await sdk.flush();
 }

@@ -33,7 +33,7 @@ describe('delivery: persisted queues', () => {
     await first.trackClick(click);
     await first.trackClick(click);
     goOffline();
-    await first.track('while-offline');
+    await first.track({ event: 'while-offline' });
     const want = { e: ids(first, 'experience').slice(1), i: ids(first, 'insights') };
     const stored = await waitFor(async () => { const p = await persisted(org); return p.e.length === 1 && p.i.length === 2 ? p : undefined; }, 2000, 'persisted');
     deepEqual(stored.e, want.e);
@@ -62,7 +62,7 @@ describe('delivery: persisted queues', () => {
     await sdk.page();
     await sdk.trackClick(click);
     goOffline();
-    await sdk.track('x');
+    await sdk.track({ event: 'x' });
     await sleep(100);
     equal((await persisted(sdk.config.clientId)).keys, 0);
   });
@@ -90,7 +90,7 @@ describe('delivery: persisted queues', () => {
     await sdk.flush();
     deepEqual((await insightsEventsFor(sdk.config.clientId)).map((e) => e.event.messageId), made.slice(2));
     goOffline();
-    const results = await Promise.all([sdk.track('a'), sdk.track('b'), sdk.track('c')]);
+    const results = await Promise.all([sdk.track({ event: 'a' }), sdk.track({ event: 'b' }), sdk.track({ event: 'c' })]);
     equal(results[0]!.accepted, false, 'the oldest Experience event was dropped');
     equal(drops.filter((d) => d.api === 'experience').length, 1);
   });

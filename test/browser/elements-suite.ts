@@ -167,7 +167,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const el = entryIn(mount(heroHtml()));
       equal(getComputedStyle(el).visibility, 'hidden', 'hidden while pending');
       const resolved = nextEvent<CustomEvent<EntryResolvedDetail>>(el, 'ctfl-entry-resolved');
-      await sdk.page({ path: '/pricing' }); // the "Pricing visitors" audience: page path contains /pricing
+      await sdk.page({ properties: { path: '/pricing' } }); // the "Pricing visitors" audience: page path contains /pricing
       const { detail } = await resolved;
       equal(detail.experienceId, HERO.experience);
       equal(shownText(el), 'Plans that grow with you');
@@ -302,7 +302,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const container = mount(`<ctfl-optimized-entry live entry-id="${HERO.baseline}" data-ctfl-entry-id="${HERO.variant}" data-ctfl-variant-index="1" data-ctfl-prerendered><h1>Plans that grow with you</h1><template data-variant-id="${HERO.variant}"><h1>Plans that grow with you</h1></template><template data-variant-id="${HERO.baseline}" data-ctfl-baseline><h1>Personalization without the wait</h1></template></ctfl-optimized-entry>`);
       const el = entryIn(container);
       equal(shownText(el), 'Plans that grow with you');
-      await sdk.page({ path: '/' }); // a new profile outside the pricing audience: the baseline
+      await sdk.page({ properties: { path: '/' } }); // a new profile outside the pricing audience: the baseline
       await waitFor(() => el.dataset.ctflVariantIndex === '0', 4000, 'the baseline decision');
       equal(shownText(el), 'Personalization without the wait');
     });
@@ -347,7 +347,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const [fixed, live] = container.querySelectorAll('ctfl-optimized-entry');
       equal(shownText(fixed!), 'Personalization without the wait');
       equal(shownText(live!), 'Personalization without the wait');
-      await sdk.page({ path: '/pricing' }); // the emulator now selects the hero variant
+      await sdk.page({ properties: { path: '/pricing' } }); // the emulator now selects the hero variant
       equal(sdk.selectedOptimizations?.find((o) => o.experienceId === HERO.experience)?.variantIndex, 1);
       equal(shownText(fixed!), 'Personalization without the wait', 'without live: unchanged');
       equal(fixed!.dataset.ctflVariantIndex, '0');
@@ -426,7 +426,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       await sdk.page(); // not in the hero audience yet: the baseline
       mount(heroHtml('live'));
       const [start] = await waitForInsights(sdk, isView(HERO.baseline));
-      await sdk.page({ path: '/pricing' }); // now in the audience: the live element shows the variant
+      await sdk.page({ properties: { path: '/pricing' } }); // now in the audience: the live element shows the variant
       const [, end] = await waitForInsights(sdk, isView(HERO.baseline), 2);
       equal(end.viewId, start.viewId, 'the baseline view ended, under its own id');
       const [next] = await waitForInsights(sdk, isView(HERO.variant));
@@ -518,7 +518,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const container = mount('Hi <ctfl-merge-tag path="traits.firstname" fallback="there"></ctfl-merge-tag> from <ctfl-merge-tag path="location_city" fallback="your city"></ctfl-merge-tag>!');
       await sleep(0);
       equal(shownText(container), 'Hi there from your city!');
-      await sdk.identify('user-ada', { firstname: 'Ada' });
+      await sdk.identify({ userId: 'user-ada', traits: { firstname: 'Ada' } });
       await waitFor(() => shownText(container) === 'Hi Ada from Berlin!', 2000, 'trait text');
     });
 
@@ -549,7 +549,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const sdk = runtimes.create();
       (window as any).__mergeTagRan = 0;
       const payload = '<img src=x onerror="window.__mergeTagRan++"><script>window.__mergeTagRan++</script>';
-      await sdk.identify('user-x', { firstname: payload });
+      await sdk.identify({ userId: 'user-x', traits: { firstname: payload } });
       const container = mount('<ctfl-merge-tag path="traits.firstname" fallback="there"></ctfl-merge-tag>');
       const tag = container.querySelector('ctfl-merge-tag')!;
       await waitFor(() => tag.textContent === payload, 2000, 'the payload as text');

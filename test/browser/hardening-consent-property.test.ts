@@ -244,10 +244,10 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
           totals.calls++;
           if (!call.allowed) totals.blocked++;
           const component = { componentId: marker, experienceId: 'expHeroPricing00000001', variantIndex: 0 };
-          const p: Promise<EventResult> = a.m === 'page' ? sdk.page({ marker })
-            : a.m === 'identify' ? sdk.identify(undefined, { marker })
-              : a.m === 'track' ? sdk.track('signup', { marker })
-                : a.m === 'screen' ? sdk.screen('Home', { marker })
+          const p: Promise<EventResult> = a.m === 'page' ? sdk.page({ properties: { marker } })
+            : a.m === 'identify' ? sdk.identify({ traits: { marker } })
+              : a.m === 'track' ? sdk.track({ event: 'signup', properties: { marker } })
+                : a.m === 'screen' ? sdk.screen({ name: 'Home', properties: { marker } })
                   : a.m === 'trackView' ? sdk.trackView({ ...component, sticky: a.sticky })
                     : a.m === 'trackClick' ? sdk.trackClick(component)
                       : a.m === 'trackHover' ? sdk.trackHover(component)

@@ -13,7 +13,7 @@ describe('oversized requests (3 cases)', () => {
 
   it('identify() with 70 KB of traits is delivered, and the next event after it', async () => {
     const sdk = createRuntime({ defaults: { consent: true } });
-    const { data } = await sdk.identify(undefined, { notes: 'x'.repeat(70_000) });
+    const { data } = await sdk.identify({ traits: { notes: 'x'.repeat(70_000) } });
     equal(sdk.state.requestState.status, 'success', 'delivered, not failing as a network error');
     equal(data?.profile.traits.notes, 'x'.repeat(70_000));
     await sdk.page();
@@ -26,7 +26,7 @@ describe('oversized requests (3 cases)', () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     await sdk.page();
     goOffline();
-    for (let i = 0; i < 300; i++) void sdk.track(`offline-${i}`, { i, padding: 'p'.repeat(200) });
+    for (let i = 0; i < 300; i++) void sdk.track({ event: `offline-${i}`, properties: { i, padding: 'p'.repeat(200) } });
     goOnline();
     await waitFor(async () => (await experienceRequestsFor(sdk.config.clientId)).flatMap((r) => r.body.events).length >= 301, 10_000, 'all delivered');
     const reqs = await experienceRequestsFor(sdk.config.clientId);
@@ -38,7 +38,7 @@ describe('oversized requests (3 cases)', () => {
   it('an event over the API\'s 1 MB limit is refused (413) and dropped, and the events after it are delivered', async () => {
     const dropped: string[] = [];
     const sdk = createRuntime({ defaults: { consent: true }, onDrop: (d) => dropped.push(...d.messageIds), logLevel: 'silent' });
-    await sdk.identify(undefined, { notes: 'x'.repeat(1_100_000) });
+    await sdk.identify({ traits: { notes: 'x'.repeat(1_100_000) } });
     equal(dropped.length, 1, 'reported to onDrop');
     await sdk.page();
     const reqs = await experienceRequestsFor(sdk.config.clientId);

@@ -184,7 +184,7 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
   it(`traits → <ctfl-merge-tag>, sent with identify() and answered by the emulator (${P.length} values)`, async () => {
     await xssCase('traits through the API', async () => {
       const sdk = createRuntime();
-      const { data } = await sdk.identify(undefined, traits());
+      const { data } = await sdk.identify({ traits: traits() });
       deepEqual(data?.profile.traits, traits(), 'the emulator stored and returned the payloads as they are');
       await expectMergeTags('emulator');
     });

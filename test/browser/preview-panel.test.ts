@@ -99,7 +99,7 @@ describe('<ctfl-preview-panel> (source)', () => {
     sdk.consent(true);
     await panel.updateComplete;
     ok(panelText(panel).includes('Event consent granted'), panelText(panel));
-    await sdk.identify('ada', { firstname: 'Ada <b>Lovelace</b>' });
+    await sdk.identify({ userId: 'ada', traits: { firstname: 'Ada <b>Lovelace</b>' } });
     await panel.updateComplete;
     ok(panelText(panel).includes('firstname Ada <b>Lovelace</b>'), 'traits are shown as text');
     equal(panel.shadowRoot!.querySelector('b'), null, 'never as markup');
@@ -180,7 +180,7 @@ describe('<ctfl-preview-panel> (source)', () => {
 
   it('an audience the visitor is in, forced off, shows the baseline; an entry with nt_experiences too', async () => {
     const sdk = await visitor();
-    await sdk.identify('ada', { plan: 'pro' }); // the pricing visitors audience: plan is pro
+    await sdk.identify({ userId: 'ada', traits: { plan: 'pro' } }); // the pricing visitors audience: plan is pro
     ok(sdk.state.profile!.audiences.includes(HERO.audience), 'now a pricing visitor');
     const root = mount(`${heroHtml}<ctfl-optimized-entry class="json"></ctfl-optimized-entry>`);
     const hero = root.querySelector<HTMLElement>('.hero')!;
@@ -232,7 +232,7 @@ describe('<ctfl-preview-panel> (source)', () => {
     await sleep(1300);
     teaser.querySelector('button')!.click();
     await sdk.page();
-    await sdk.track('preview-test');
+    await sdk.track({ event: 'preview-test' });
     const insights = (await insightsOf(sdk)).filter((e) => !seen.has(e.messageId));
     const requests = (await requestsFor(org)).slice(sentBefore);
     ok(requests.length >= 2, 'requests still flow');

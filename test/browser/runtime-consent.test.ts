@@ -14,9 +14,9 @@ const view = { componentId: 'heroBaseline0000000001', experienceId: 'expHeroPric
 async function callEverything(sdk: ContentfulOptimization): Promise<Record<string, boolean>> {
   return {
     page: (await sdk.page()).accepted,
-    identify: (await sdk.identify('user-1', { plan: 'pro' })).accepted,
-    track: (await sdk.track('signup')).accepted,
-    screen: (await sdk.screen('Home')).accepted,
+    identify: (await sdk.identify({ userId: 'user-1', traits: { plan: 'pro' } })).accepted,
+    track: (await sdk.track({ event: 'signup' })).accepted,
+    screen: (await sdk.screen({ name: 'Home' })).accepted,
     trackView: (await sdk.trackView(view)).accepted,
     trackClick: (await sdk.trackClick(view)).accepted,
     trackHover: (await sdk.trackHover(view)).accepted,
@@ -83,8 +83,8 @@ describe('consent (consent-management.txt)', () => {
     it('limited pre-consent context: page and identify are sent with isConsentGiven false, track and trackView are blocked, nothing durable', async () => {
       const sdk = createRuntime();
       equal((await sdk.page()).accepted, true);
-      equal((await sdk.identify('u-1')).accepted, true);
-      equal((await sdk.track('signup')).accepted, false);
+      equal((await sdk.identify({ userId: 'u-1' })).accepted, true);
+      equal((await sdk.track({ event: 'signup' })).accepted, false);
       equal((await sdk.trackView(view)).accepted, false);
       const events = await experienceEventsFor(sdk.config.clientId);
       deepEqual(events.map((e) => [e.type, e.context.gdpr.isConsentGiven]), [['page', false], ['identify', false]]);
@@ -111,7 +111,7 @@ describe('consent (consent-management.txt)', () => {
       const sdk = createRuntime({ defaults: { consent: true, persistenceConsent: false } });
       const { data } = await sdk.page();
       ok(data?.profile.id);
-      await sdk.track('signup');
+      await sdk.track({ event: 'signup' });
       const events = await experienceEventsFor(sdk.config.clientId);
       ok(events.every((e) => e.context.gdpr.isConsentGiven === true));
       deepEqual(continuityKeys(), []);
@@ -163,7 +163,7 @@ describe('consent (consent-management.txt)', () => {
       const sdk = createRuntime({ onEventBlocked: (e) => seen.push(e) });
       const streamed: Array<readonly BlockedEvent[]> = [];
       const off = sdk.states.blockedEvents.subscribe((list) => streamed.push(list));
-      await sdk.track('signup');
+      await sdk.track({ event: 'signup' });
       await sdk.trackClick(view);
       off();
       deepEqual(seen.map((e) => [e.reason, e.method, e.eventType, e.consent]), [['consent', 'track', 'track', undefined], ['consent', 'trackClick', 'component_click', undefined]]);
@@ -174,7 +174,7 @@ describe('consent (consent-management.txt)', () => {
 
     it('blocked events are dropped and never replayed after consent(true)', async () => {
       const sdk = createRuntime({ insights: { flushIntervalMs: 20 } });
-      await sdk.track('before-consent');
+      await sdk.track({ event: 'before-consent' });
       await sdk.trackClick(view);
       sdk.consent(true);
       await sdk.page();
@@ -188,7 +188,7 @@ describe('consent (consent-management.txt)', () => {
     it('a throwing onEventBlocked breaks nothing', async () => {
       const errors = watchPageErrors();
       const sdk = createRuntime({ onEventBlocked: () => { throw new Error('app bug'); } });
-      const result = await sdk.track('signup');
+      const result = await sdk.track({ event: 'signup' });
       equal(result.accepted, false);
       equal(sdk.state.blockedEvents.length, 1);
       ok((await sdk.page()).data?.profile.id, 'the runtime keeps working');

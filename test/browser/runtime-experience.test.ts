@@ -11,7 +11,7 @@ describe('Experience API requests', () => {
 
   it('page() sends the wire shape as text/plain to POST /v2/organizations/{org}/environments/{env}/profiles', async () => {
     const sdk = createRuntime({ environment: 'staging', locale: 'de-DE', app: { name: 'shop', version: '2.0.0' }, api: { enabledFeatures: ['location'] } });
-    await sdk.page({ category: 'docs' });
+    await sdk.page({ properties: { category: 'docs' } });
     const [req] = await experienceRequestsFor(sdk.config.clientId);
     equal(req!.path, `/v2/organizations/${sdk.config.clientId}/environments/staging/profiles`);
     equal(req!.query.locale, 'de-DE');
@@ -32,9 +32,9 @@ describe('Experience API requests', () => {
 
   it('identify(), track() and screen() carry their fields', async () => {
     const sdk = createRuntime({ defaults: { consent: true } });
-    await sdk.identify('user-7', { plan: 'pro' });
-    await sdk.track('signup', { value: 3 });
-    await sdk.screen('Checkout', { step: 2 });
+    await sdk.identify({ userId: 'user-7', traits: { plan: 'pro' } });
+    await sdk.track({ event: 'signup', properties: { value: 3 } });
+    await sdk.screen({ name: 'Checkout', properties: { step: 2 } });
     const events = (await experienceRequestsFor(sdk.config.clientId)).map((r) => r.body.events[0]);
     deepEqual([events[0].userId, events[0].traits], ['user-7', { plan: 'pro' }]);
     deepEqual([events[1].event, events[1].properties], ['signup', { value: 3 }]);
@@ -46,7 +46,7 @@ describe('Experience API requests', () => {
     let later: Array<Promise<unknown>> = [];
     // Queue two more events the moment the first request is on its way.
     const off = sdk.states.requestState.subscribe((r) => {
-      if (r.status === 'pending' && !later.length) later = [sdk.track('a'), sdk.track('b')];
+      if (r.status === 'pending' && !later.length) later = [sdk.track({ event: 'a' }), sdk.track({ event: 'b' })];
     });
     const created = (await sdk.page()).data!.profile.id;
     await Promise.all(later);

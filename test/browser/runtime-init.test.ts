@@ -338,7 +338,7 @@ describe('initialization order (profile-synchronization.txt)', () => {
     it('priority 3: with neither, POST /profiles lets the API create a profile, whose id the next event uses', async () => {
       const sdk = createRuntime();
       const first = await sdk.page();
-      await sdk.identify('user-1');
+      await sdk.identify({ userId: 'user-1' });
       const [a, b] = await experienceRequestsFor(sdk.config.clientId);
       equal(a!.path, `/v2/organizations/${sdk.config.clientId}/environments/main/profiles`);
       equal(profileIdInPath(b!), first.data!.profile.id);

@@ -29,11 +29,11 @@ describe('Insights queue', () => {
   it('one batch item per profile, in the wire shape', async () => {
     const org = uniqueOrg('insights');
     // Someone already identified as known-user: identifying later merges into that profile.
-    const known = (await createRuntime({ clientId: org }).identify('known-user')).data!.profile.id;
+    const known = (await createRuntime({ clientId: org }).identify({ userId: 'known-user' })).data!.profile.id;
     const sdk = createRuntime({ clientId: org, defaults: { consent: true }, insights: { flushIntervalMs: 60_000 } });
     const anonymous = (await sdk.page()).data!.profile.id;
     await sdk.trackClick(click());
-    equal((await sdk.identify('known-user')).data!.profile.id, known, 'the emulator merged the visitor');
+    equal((await sdk.identify({ userId: 'known-user' })).data!.profile.id, known, 'the emulator merged the visitor');
     await sdk.trackHover({ ...click(1), hoverId: 'h-1', hoverDurationMs: 1234 });
     await sdk.flush();
 
@@ -164,7 +164,7 @@ describe('sticky trackView', () => {
 
   it('non-sticky: the view goes to Insights only', async () => {
     const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 60_000 } });
-    await sdk.page({ path: '/pricing' });
+    await sdk.page({ properties: { path: '/pricing' } });
     const hero = sdk.resolveEntry(SPACE.heroBaseline);
     equal(hero.sticky, false);
     const result = await sdk.trackView({ componentId: hero.entryId, experienceId: hero.experienceId, variantIndex: hero.variantIndex });

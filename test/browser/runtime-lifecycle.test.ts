@@ -80,7 +80,7 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
     await sdk.trackClick(click);
     await sdk.trackHover({ ...click, hoverDurationMs: 500 });
     goOffline();
-    await sdk.identify('queued-user'); // waits for the connection
+    await sdk.identify({ userId: 'queued-user' }); // waits for the connection
     sdk.consent(false);
     goOnline();
     await sdk.flush();
@@ -107,7 +107,7 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
     await sdk.page();
     await sdk.trackClick(click);
     await sdk.trackClick({ ...click, variantIndex: 0 });
-    void sdk.track('left-the-page'); // queued, not yet sent
+    void sdk.track({ event: 'left-the-page' }); // queued, not yet sent
     sdk.destroy();
     const org = sdk.config.clientId;
     await waitFor(async () => (await insightsEventsFor(org)).length === 2, 3000, 'Insights events delivered on destroy');
@@ -220,7 +220,7 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
       // The reference SDK leaves tab B on its own in-memory state until it sends an event; here the
       // new profile reaches it at once (issue 6), so both tabs continue one profile.
       await waitFor(() => tabB.state.profile?.id === a.data!.profile.id, 2000, 'tab A’s profile in tab B');
-      const b = await tabB.identify('someone');
+      const b = await tabB.identify({ userId: 'someone' });
       equal(b.data!.profile.id, a.data!.profile.id, 'tab B’s identify updated the same profile');
       equal(tabA.state.profile?.id, a.data!.profile.id, 'tab A keeps that profile');
       tabB.destroy();
@@ -238,7 +238,7 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
     equal(result.data, undefined, 'no new profile data while offline');
     equal(sdk.state.requestState.status, 'failed');
     equal((sdk.state.requestState as { reason: string }).reason, 'offline');
-    await sdk.track('while-offline');
+    await sdk.track({ event: 'while-offline' });
     equal((await experienceRequestsFor(sdk.config.clientId)).length, 0);
     goOnline();
     const [req] = await waitFor(() => experienceRequestsFor(sdk.config.clientId).then((r) => r.length ? r : undefined), 3000, 'flush on online');
@@ -262,7 +262,7 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
 
   it('server uses preflight for normal flows: preflight (?type=preflight) evaluates but stores nothing', async () => {
     const sdk = createRuntime({ defaults: { consent: true }, api: { preflight: true } });
-    const { data } = await sdk.page({ path: '/pricing' });
+    const { data } = await sdk.page({ properties: { path: '/pricing' } });
     ok(data?.profile.id, 'the evaluated profile is returned');
     const [req] = await experienceRequestsFor(sdk.config.clientId);
     equal(req!.query.type, 'preflight');
@@ -273,7 +273,7 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
 
   it('full profile serialized unnecessarily: the shared cookie holds only the profile id', async () => {
     const sdk = createRuntime({ defaults: { consent: true } });
-    const { data } = await sdk.identify('ada', { firstname: 'Ada' });
+    const { data } = await sdk.identify({ userId: 'ada', traits: { firstname: 'Ada' } });
     const cookie = await cookieInfo('ctfl-opt-aid');
     equal(cookie?.value, data!.profile.id);
     ok(!cookie!.value.includes('Ada') && !cookie!.value.includes('{'));

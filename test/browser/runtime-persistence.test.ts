@@ -131,7 +131,7 @@ describe('browser persistence', () => {
     equal(sdk.state.profile?.id, data!.profile.id, 'state is published anyway');
     equal(sdk.state.requestState.status, 'success');
     sdk.consent({ events: true, persistence: true });
-    await sdk.identify('u-1');
+    await sdk.identify({ userId: 'u-1' });
     equal(profileIdInPath((await experienceRequestsFor(sdk.config.clientId))[1]!), data!.profile.id, 'continuity within the session');
     await sleep(20);
     deepEqual(errors.stop(), []);

@@ -69,7 +69,7 @@ describe('resolvers', () => {
 
     it('selections from a real Experience response resolve the demo space’s hero for a pricing visitor', async () => {
       const rt = createRuntime();
-      await rt.page({ path: '/pricing' });
+      await rt.page({ properties: { path: '/pricing' } });
       const d = rt.resolveEntry(SPACE.heroBaseline);
       equal(d.entryId, SPACE.heroVariant);
       equal(d.experienceId, SPACE.heroExperience);
@@ -172,7 +172,7 @@ describe('resolvers', () => {
 
     it('reads traits sent with identify() back from the Experience API', async () => {
       const r = createRuntime();
-      await r.identify('ada', { firstname: 'Ada' });
+      await r.identify({ userId: 'ada', traits: { firstname: 'Ada' } });
       equal(r.getMergeTagValue('traits.firstname', 'there'), 'Ada');
     });
   });

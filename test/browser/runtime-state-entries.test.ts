@@ -18,7 +18,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     const sdk = createRuntime();
     const org = sdk.config.clientId;
     await sdk.page();
-    await sdk.identify('u-1');
+    await sdk.identify({ userId: 'u-1' });
     const [first, second] = await experienceRequestsFor(org);
     equal(first!.body.meta, undefined, 'nothing to send before the first response');
     deepEqual(keysSent(second), [`kndctr_${org}_consent_check`, `kndctr_${org}_session`]);

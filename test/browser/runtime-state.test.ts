@@ -37,8 +37,8 @@ describe('observable state', () => {
     const snapshots: OptimizationState[] = [];
     sdk.subscribe((s) => snapshots.push(s));
 
-    const first = await sdk.page({ path: '/' });
-    const second = await sdk.page({ path: '/pricing' }); // joins the pricing audience: other selections
+    const first = await sdk.page({ properties: { path: '/' } });
+    const second = await sdk.page({ properties: { path: '/pricing' } }); // joins the pricing audience: other selections
 
     deepEqual(seenFromProfile.map(([id]) => id), [undefined, first.data!.profile.id, second.data!.profile.id]);
     equal(seenFromProfile[1]![1], first.data!.selectedOptimizations, 'a profile subscriber reads the same response’s selections');
@@ -57,7 +57,7 @@ describe('observable state', () => {
     const b: OptimizationState[] = [];
     sdk.subscribe((s) => a.push(s));
     sdk.subscribe((s) => b.push(s));
-    await sdk.identify('ada', { firstname: 'Ada', nested: { deep: true } });
+    await sdk.identify({ userId: 'ada', traits: { firstname: 'Ada', nested: { deep: true } } });
     equal(a.length, b.length);
     a.forEach((s, i) => equal(s, b[i], `snapshot ${i} shared`));
     for (const s of a) {

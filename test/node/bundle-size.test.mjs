@@ -25,7 +25,11 @@ const BUDGET_GZIP = 20_000;
 // only under 64 KB.
 // +50 B after review: `?ctfl-preview` matched as a parameter (not any query containing the text) and
 // ContentfulOptimization.loadConsentBridge() for a bridge inside a shadow root.
-const RATCHET_GZIP = 25_300;
+// +1,500 B for the reference method contract: each call checked against its payload shape with a
+// message that shows the right form (E015), trackCurrentPage(), refusal errors passed back, and
+// unknown configuration keys reported with the nearest valid one (E009). Issue 18 decides the
+// budget and the freedoms (own base class, lighter validation) to reach it.
+const RATCHET_GZIP = 26_800;
 const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
 
 test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {

@@ -57,7 +57,8 @@ describe('configuration', () => {
   test('each invalid field fails with its own code and names the field', () => {
     code(undefined, 'E050');
     code([], 'E050');
-    code({ ...ok, allowedEventType: ['page'] }, 'E050', /"allowedEventType"/);
+    code({ ...ok, allowedEventType: ['page'] }, 'E050', /"allowedEventType" \(did you mean "allowedEventTypes"\?\)/);
+    code({ ...ok, defualts: {} }, 'E050', /"defualts"; /);
     code({}, 'E051', /clientId/);
     code({ clientId: 'a b' }, 'E051', /clientId/);
     code({ clientId: 42 }, 'E051', /clientId/);
@@ -66,8 +67,9 @@ describe('configuration', () => {
     code({ ...ok, api: { insightsBaseUrl: 'not a url' } }, 'E053', /api\.insightsBaseUrl/);
     code({ ...ok, api: { timeoutMs: 0 } }, 'E053', /api\.timeoutMs/);
     code({ ...ok, api: { preflight: true } }, 'E053', /api/);
+    code({ ...ok, api: { experienceBaseURL: 'http://x/' } }, 'E053', /"api\.experienceBaseURL" \(did you mean "api\.experienceBaseUrl"\?\)/);
     code({ ...ok, allowedEventTypes: 'page' }, 'E054', /allowedEventTypes/);
-    code({ ...ok, allowedEventTypes: ['pages'] }, 'E054', /"pages"/);
+    code({ ...ok, allowedEventTypes: ['pages'] }, 'E054', /"pages" \(did you mean "page"\?\)/);
     code({ ...ok, fetch: 'fetch' }, 'E055', /fetch/);
     code({ ...ok, logLevel: 'loud' }, 'E055', /logLevel/);
     code({ ...ok, app: { name: 'x' } }, 'E055', /app/);
@@ -239,18 +241,19 @@ describe('the bound profile', () => {
     assert.equal(bound.profile.stableId, 'p9', 'the evaluated data of the bound profile is kept');
   });
 
-  test('a failed Experience call is accepted without data, warns E020 and keeps the bound profile', async () => {
+  test('a failed Experience call is not accepted, carries the API code, warns E020 and keeps the bound profile', async () => {
     const envelope = new Response(JSON.stringify({ message: 'bad', data: {}, error: { code: 'ERR_INVALID_DATA' } }), { status: 400 });
     const refused = make({}, recordingFetch(() => envelope));
     const request = refused.sdk.forRequest({ consent: true, profile: { id: 'p1' } });
     const result = await request.page();
-    assert.equal(result.accepted, true);
+    assert.equal(result.accepted, false, 'the server keeps no queue: a refused event is lost, and the caller is told');
     assert.equal(result.data, undefined);
     assert.equal(result.error.code, 'ERR_INVALID_DATA');
     assert.deepEqual(request.profile, { id: 'p1' });
     assert.ok(warnings().some((w) => w.startsWith('ctfl-opt/E020')));
     const down = make({}, recordingFetch(() => new TypeError('connect ECONNREFUSED')));
-    assert.equal((await down.sdk.forRequest({ consent: true }).page()).error.reason, 'network');
+    const unreachable = await down.sdk.forRequest({ consent: true }).page();
+    assert.deepEqual([unreachable.accepted, unreachable.error.reason], [false, 'network']);
   });
 });
 
@@ -295,13 +298,31 @@ describe('views and interactions', () => {
     assert.deepEqual([flag.componentType, flag.experienceId, flag.variantIndex], ['Variable', 'flag-exp', 2]);
   });
 
-  test('method arguments of the wrong shape fail with E056', async () => {
-    const { sdk } = make();
+  test('calls in another form than the reference SDK payload objects throw E056 with the right form, and send nothing', async () => {
+    const { sdk, calls } = make();
     const request = sdk.forRequest({ consent: true, profile: { id: 'p1' } });
-    assert.throws(() => request.track({}), (e) => e.code === 'E056' && /track event/.test(e.message));
-    assert.throws(() => request.screen({ name: '' }), (e) => e.code === 'E056');
-    assert.throws(() => request.identify({ traits: 'x' }), (e) => e.code === 'E056' && /traits/.test(e.message));
-    assert.throws(() => request.page('/path'), (e) => e.code === 'E056');
-    assert.throws(() => request.trackClick({ experienceId: 'x' }), (e) => e.code === 'E056' && /componentId/.test(e.message));
+    const cases = [
+      [() => request.track('signup'), /track\(\) takes \{ event, properties\? \}, not the string "signup": call track\(\{ event: "signup" \}\)/],
+      [() => request.track('signup', { plan: 'pro' }), /call track\(\{ event: "signup", properties: \{…\} \}\)/],
+      [() => request.track({}), /track\(\) takes \{ event, properties\? \}: "event" is missing/],
+      [() => request.track(123), /not number/],
+      [() => request.track({ event: 'x', properties: [] }), /"properties" must be an object, not an array/],
+      [() => request.track({ evnt: 'x' }), /unknown key "evnt" \(did you mean "event"\?\)/],
+      [() => request.track({ event: 'x' }, { extra: 1 }), /one payload object/],
+      [() => request.identify('ada', { plan: 'pro' }), /call identify\(\{ userId: "ada", traits: \{…\} \}\)/],
+      [() => request.identify({ userId: 'ada', traits: 'x' }), /"traits" must be an object/],
+      [() => request.identify({}), /give a userId, traits or both/],
+      [() => request.screen({ name: '' }), /"name" must be a non-empty string/],
+      [() => request.page('/path'), /page\(\) takes \{ properties\?, userId\? \}/],
+      [() => request.page({ title: 'x' }), /unknown key "title"/],
+      [() => request.trackClick({ experienceId: 'x' }), /"componentId" is missing/],
+      [() => request.trackView({ componentId: 'c', variantIndex: -1 }), /"variantIndex" must be an integer ≥ 0/],
+      [() => request.trackHover('c'), /trackHover\(\) takes \{ componentId/],
+      [() => request.trackFlagView({ key: 'c' }), /unknown key "key"/],
+    ];
+    for (const [call, message] of cases) {
+      assert.throws(call, (e) => e.code === 'E056' && message.test(e.message), String(call));
+    }
+    assert.equal(calls.length, 0, 'nothing was sent');
   });
 });
