@@ -208,7 +208,8 @@ function readRule(raw: unknown): Exclude<Rule, { type: 'never' }> {
     }
     case 'identify':
     case 'location': {
-      if (Array.isArray(raw.conditions) && raw.conditions.length > 0 && !raw.key) {
+      // Ignoring conditions would match more visitors than the rule asks for.
+      if (Array.isArray(raw.conditions) && raw.conditions.length > 0) {
         fail(`conditions are not read for ${type} rules; the app stores the ${type === 'identify' ? 'trait' : 'location field'} in "key" with "operator" and "value"`);
       }
       const key = typeof raw.key === 'string' ? raw.key.trim() : '';

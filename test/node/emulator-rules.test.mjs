@@ -56,6 +56,7 @@ space.entries.push(
     { all: [pageRule([cond('context_page_hash', 'equal', 'x')])] },
     { all: [trackRule('signup', 'atLeast')] },
     { all: [{ ...trackRule('signup'), count: 'one' }] },
+    { all: [{ ...traitRule('plan', 'equal', 'pro'), conditions: [{ key: 'seats', operator: 'greaterThan', value: 10 }] }] },
   ]),
   audience('audOldDialect', [
     { all: [{ type: 'page', conditions: [{ key: 'context_page_path', operator: 'contains', value: '/pricing' }], count: 1 }] },
@@ -113,6 +114,7 @@ test('rules the emulator cannot evaluate are reported once at start with ctfl-op
     /audience audMalformed .*: nt_rules\.any\[2\]\.all\[0\]: conditions\[0\]\.key\.id "context_page_hash" is not a page field the emulator knows \(context_page_url, /,
     /audience audMalformed .*: nt_rules\.any\[3\]\.all\[0\]: operator "atLeast" cannot compare an event count with count \(use one of equal, notEqual, greaterThan, greaterThanInclusive, lessThan, lessThanInclusive\)/,
     /audience audMalformed .*: nt_rules\.any\[4\]\.all\[0\]: count "one" is not a whole number/,
+    /audience audMalformed .*: nt_rules\.any\[5\]\.all\[0\]: conditions are not read for identify rules; the app stores the trait in "key"/,
     /audience audOldDialect .*: nt_rules\.any\[0\]\.all\[0\]: conditions\[0\]\.key is the string "context_page_path"; the app stores an object such as \{"id": "context_page_path", "value": ""\}/,
     /audience audOldDialect .*: nt_rules\.any\[1\]\.all\[0\]: the event name is in "event"; the app stores it in "value"/,
   ];
