@@ -2,66 +2,62 @@
  * Configuration of the browser runtime, validated once at construction. An invalid config throws an
  * OptimizationError whose code is stable and whose message names the field and what to pass.
  */
-import * as z from 'zod/mini';
+import {
+  array, boolean, fn as func, integer, is, matching, object, oneOf, optional, positive, string,
+} from '../core/checks.js';
 import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL } from '../core/api.js';
 import { ALLOWABLE_EVENT_TYPES, BROWSER_DEFAULT_ALLOWED_EVENT_TYPES, type BlockedEvent } from '../core/consent.js';
 import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
 import { unknownKeys } from '../core/options.js';
 import { nearest } from '../core/text.js';
 import {
-  Changes, integer, matching, NamespaceId, oneOf, Profile, rule, SelectedOptimizations,
+  Changes, NamespaceId, Profile, SelectedOptimizations,
   type Change, type Profile as ProfileT, type SelectedOptimization,
 } from '../core/wire.js';
 
-// Hand-written rules (see `rule` in wire.ts) report what z.refine / z.custom / z.positive() would.
-const HttpUrl = rule(z.string(), (s) => {
-  try { const u = new URL(s); if (u.protocol === 'http:' || u.protocol === 'https:') return undefined; } catch { /* not a URL */ }
-  return { code: 'custom', message: 'expected an http(s) URL' };
-});
+const HttpUrl = is<string>((s) => {
+  try { const u = new URL(s as string); return typeof s === 'string' && (u.protocol === 'http:' || u.protocol === 'https:'); } catch { return false; }
+}, 'expected an http(s) URL');
 
-const fn = rule(z.unknown(), (v) => (typeof v === 'function' ? undefined : { code: 'custom', message: 'expected a function' })) as unknown as
-  z.ZodMiniType<(...args: never[]) => unknown>;
+const fn = func<(...args: never[]) => unknown>;
 
-/** A number > 0, like `z.number().check(z.positive())`. */
-const positive = rule(z.number(), (n) => (n > 0 ? undefined : { code: 'too_small', origin: 'number', minimum: 0, inclusive: false }));
-
-export const ConfigSchema = z.object({
+export const ConfigSchema = object({
   clientId: NamespaceId,
-  environment: z.optional(NamespaceId),
-  locale: z.optional(matching(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/)),
-  app: z.optional(z.object({ name: z.string(), version: z.string() })),
-  api: z.optional(z.object({
-    experienceBaseUrl: z.optional(HttpUrl),
-    insightsBaseUrl: z.optional(HttpUrl),
-    enabledFeatures: z.optional(z.array(z.string())),
-    preflight: z.optional(z.boolean()),
-    ip: z.optional(z.string()),
-    timeoutMs: z.optional(positive),
+  environment: optional(NamespaceId),
+  locale: optional(matching(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'expected a locale such as "en-US"')),
+  app: optional(object({ name: string(), version: string() })),
+  api: optional(object({
+    experienceBaseUrl: optional(HttpUrl),
+    insightsBaseUrl: optional(HttpUrl),
+    enabledFeatures: optional(array(string())),
+    preflight: optional(boolean()),
+    ip: optional(string()),
+    timeoutMs: optional(positive()),
   })),
-  defaults: z.optional(z.object({
-    consent: z.optional(z.boolean()),
-    persistenceConsent: z.optional(z.boolean()),
-    profile: z.optional(Profile),
-    selectedOptimizations: z.optional(SelectedOptimizations),
-    changes: z.optional(Changes),
+  defaults: optional(object({
+    consent: optional(boolean()),
+    persistenceConsent: optional(boolean()),
+    profile: optional(Profile),
+    selectedOptimizations: optional(SelectedOptimizations),
+    changes: optional(Changes),
   })),
-  allowedEventTypes: z.optional(z.array(z.string())),
-  cookie: z.optional(z.object({
-    domain: z.optional(matching(/^\.?[A-Za-z0-9.-]+$/)),
-    expires: z.optional(positive),
+  allowedEventTypes: optional(array(string())),
+  cookie: optional(object({
+    domain: optional(matching(/^\.?[A-Za-z0-9.-]+$/, 'expected a domain such as ".example.com"')),
+    expires: optional(positive()),
   })),
-  stateEntries: z.optional(z.object({ cookies: z.optional(z.boolean()), domain: z.optional(z.string()) })),
-  insights: z.optional(z.object({
-    batchSize: z.optional(integer(1)),
-    flushIntervalMs: z.optional(positive),
+  stateEntries: optional(object({ cookies: optional(boolean()), domain: optional(string()) })),
+  insights: optional(object({
+    batchSize: optional(integer(1)),
+    flushIntervalMs: optional(positive()),
   })),
-  queue: z.optional(z.object({ maxExperienceEvents: z.optional(integer(1)), maxInsightsEvents: z.optional(integer(1)) })),
-  onDrop: z.optional(fn),
-  getAnonymousId: z.optional(fn),
-  onEventBlocked: z.optional(fn),
-  logLevel: z.optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
-  handoff: z.optional(z.boolean()),
-  autoPage: z.optional(z.boolean()),
+  queue: optional(object({ maxExperienceEvents: optional(integer(1)), maxInsightsEvents: optional(integer(1)) })),
+  onDrop: optional(fn()),
+  getAnonymousId: optional(fn()),
+  onEventBlocked: optional(fn()),
+  logLevel: optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
+  handoff: optional(boolean()),
+  autoPage: optional(boolean()),
 });
 
 export interface DroppedEvents {
@@ -144,7 +140,7 @@ export interface ResolvedConfig {
  * and `allowedEventTypes` entries that are no event type. The constructor warns E009 for each.
  */
 export function configWarnings(input: unknown): string[] {
-  const out = unknownKeys(input, ConfigSchema).map((k) => `unknown option ${k}; it was ignored`);
+  const out = unknownKeys(input, ConfigSchema.shape!).map((k) => `unknown option ${k}; it was ignored`);
   const types = (input as { allowedEventTypes?: unknown } | null)?.allowedEventTypes;
   if (Array.isArray(types)) {
     for (const t of types) {

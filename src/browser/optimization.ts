@@ -17,6 +17,7 @@ import {
   buildClickEvent, buildHoverEvent, buildIdentifyEvent, buildPageEvent, buildScreenEvent, buildTrackEvent, buildViewEvent,
   uuid, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type JsonRecord, type ViewPayload,
 } from '../core/events.js';
+import type { Check } from '../core/checks.js';
 import { createLogger, type Logger } from '../core/log.js';
 import {
   formOf, payloadProblem, type IdentifyPayload, type PagePayload, type PayloadMethod, type ScreenPayload, type TrackPayload,
@@ -857,7 +858,7 @@ export class ContentfulOptimization {
 
   #invalid = __DEV__ ? (key: string) => this.log.debug(`removed invalid stored value ${key}`) : undefined;
 
-  #readJson<T>(key: string, schema: Parameters<KeyValueStore['getValid']>[1] & { _zod: { output: T } }): T | undefined {
+  #readJson<T>(key: string, schema: Pick<Check<T>, 'safeParse'>): T | undefined {
     const v = this.#kv.getValid(key, schema, this.#invalid);
     return v === undefined ? undefined : deepFreeze(v as T);
   }

@@ -3,7 +3,7 @@
  * Every read is validated; a malformed or wrong-shape value is removed, never used. Writes are best
  * effort: a full, blocked or missing storage never breaks in-memory state.
  */
-import type { ZodMiniType } from 'zod/mini';
+import type { Check } from '../core/checks.js';
 import { suspectJson } from '../core/text.js';
 import { oneOf } from '../core/wire.js';
 
@@ -53,7 +53,7 @@ export interface KeyValueStore {
   set(key: string, value: string): boolean;
   remove(key: string): void;
   /** Reads JSON and validates it; a value that fails is removed and `onInvalid` is told. */
-  getValid<T>(key: string, schema: ZodMiniType<T>, onInvalid?: (key: string) => void, json?: boolean): T | undefined;
+  getValid<T>(key: string, schema: Pick<Check<T>, 'safeParse'>, onInvalid?: (key: string) => void, json?: boolean): T | undefined;
 }
 
 export function createKeyValueStore(storage: Storage | undefined = defaultStorage()): KeyValueStore {

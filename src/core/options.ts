@@ -5,22 +5,21 @@
  */
 import { nearest } from './text.js';
 
-interface Def { type: string; shape?: Record<string, { _zod: { def: Def } }>; innerType?: { _zod: { def: Def } } }
+/** An object's keys and, for nested objects, theirs (`checks.ts` validators carry `shape`). */
+export interface KeyShape { readonly [key: string]: { readonly shape?: KeyShape } }
 
 /** `api.experienceBaseURL` (did you mean "experienceBaseUrl"?) — one line per unknown key, at most 10. */
-export function unknownKeys(input: unknown, schema: { _zod: { def: Def } }, prefix = ''): string[] {
-  let def = schema._zod.def;
-  while (def.innerType) def = def.innerType._zod.def; // optional(...) and friends
-  if (def.type !== 'object' || !def.shape || !input || typeof input !== 'object' || Array.isArray(input)) return [];
+export function unknownKeys(input: unknown, shape: KeyShape, prefix = ''): string[] {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return [];
   const out: string[] = [];
-  const known = Object.keys(def.shape);
+  const known = Object.keys(shape);
   for (const [key, value] of Object.entries(input)) {
-    const child = Object.prototype.hasOwnProperty.call(def.shape, key) ? def.shape[key] : undefined;
+    const child = Object.prototype.hasOwnProperty.call(shape, key) ? shape[key] : undefined;
     if (!child) {
       const near = nearest(key, known);
       out.push(`"${prefix}${key.slice(0, 40)}"${near ? ` (did you mean "${prefix}${near}"?)` : ''}`);
-    } else if (value && typeof value === 'object') {
-      out.push(...unknownKeys(value, child, `${prefix}${key}.`));
+    } else if (child.shape && value && typeof value === 'object') {
+      out.push(...unknownKeys(value, child.shape, `${prefix}${key}.`));
     }
     if (out.length >= 10) break;
   }

@@ -3,7 +3,7 @@
  * content model of experiences. Validated by the emulator and the server entry.
  */
 import * as z from 'zod/mini';
-import { Json, JsonObject, oneOf, PageContext, Profile, ProfileId, Query, Handle, StateEntry } from './wire.js';
+import { Json, JsonObject, oneOf, PageContext, Profile, ProfileId, Query, Handle, StateEntry } from './wire-zod.js';
 
 /** A `state:store` handle as the emulator writes it (the SDK validates each entry on its own). */
 export const StateStoreHandle = z.object({

@@ -1,96 +1,22 @@
 /**
- * Wire shapes the browser runtime reads: profiles, selected optimizations, changes, the response
- * envelopes and client-state entries. Declared once with `zod/mini` (the functional, tree-shakable
- * form) and shared by the browser SDK, the server entry and the emulator. Objects the hosted API may
- * extend are `looseObject`s: like the reference clients we accept extra keys, so a newer API never
- * breaks an older bundle.
- *
- * Request and event shapes, which only the emulator and the server validate, are in
- * `wire-events.ts`, so the script-tag bundle does not carry them. `schemas.ts` re-exports both.
+ * Wire shapes the browser runtime reads — profiles, selected optimizations, changes, the response
+ * envelopes and client-state entries — with the small checks of `checks.ts`, so the script-tag
+ * bundle carries no schema library. The `zod/mini` schemas of `wire-zod.ts` are the source of truth
+ * (the server entry and the emulator use them); test/node/wire-contract.test.mjs runs the same valid
+ * and invalid fixtures through both and requires the same verdicts. Objects the hosted API may
+ * extend are loose: extra keys are kept, so a newer API never breaks an older bundle.
  */
-import * as z from 'zod/mini';
+import {
+  array, boolean, integer, isNull, looseObject, matching, maxLength, number, object, oneOf, optional, record, string, unknown,
+  type Infer,
+} from './checks.js';
 
-// zod compiles fast paths with `new Function` unless told not to. We never eval: that keeps the
-// bundle working under a strict Content-Security-Policy without even a probe being reported.
-z.config({ jitless: true });
-
-// ---------------------------------------------------------------------------------------------
-// Rules
-
-/** An issue as zod's own checks report it (`path` and `message` are filled in by zod). */
-type Issue = { code: string; [detail: string]: unknown };
-
-/**
- * `schema` plus one hand-written rule. The script-tag bundle then carries zod's generic check
- * instead of one check or schema kind per rule (regex, int, comparisons, lengths, enum, literal,
- * null, custom): a smaller bundle. `problem` returns the issue the zod kind it replaces would
- * report (same code and details, so the same messages), or nothing when the value passes.
- */
-export function rule<S extends z.ZodMiniType>(schema: S, problem: (value: z.output<S>) => Issue | undefined): S {
-  return schema.check(z.check<z.output<S>>((payload) => {
-    const issue = problem(payload.value);
-    if (issue) payload.issues.push({ ...issue, input: payload.value } as never);
-  }));
-}
-
-/** A string matching `pattern`, like `z.string().check(z.regex(pattern))`. */
-export const matching = (pattern: RegExp) =>
-  rule(z.string(), (s) => (pattern.test(s) ? undefined : { code: 'invalid_format', origin: 'string', format: 'regex', pattern: String(pattern) }));
-
-/** A safe integer ≥ `min`, like `z.int().check(z.minimum(min))`. */
-export const integer = (min: number) =>
-  rule(z.number(), (n) => (!Number.isInteger(n) ? { code: 'invalid_type', expected: 'int', format: 'safeint' }
-    : n > Number.MAX_SAFE_INTEGER ? { code: 'too_big', origin: 'int', maximum: Number.MAX_SAFE_INTEGER, inclusive: true }
-      : n < min ? { code: 'too_small', origin: 'number', minimum: min, inclusive: true } : undefined));
-
-/** A plain object: what `JSON.parse` makes (`{}` or a null-prototype object), not an array or a class instance. */
-function isPlainObject(o: unknown): o is Record<PropertyKey, unknown> {
-  if (typeof o !== 'object' || o === null) return false;
-  const proto = Object.getPrototypeOf(o);
-  return proto === Object.prototype || proto === null;
-}
-
-/**
- * An object with string keys, like `z.record(z.string(), z.string())` (`strings`) or
- * `z.record(z.string(), Json)`: a plain object, copied without `__proto__` keys, reporting what zod's
- * record reports (`expected record`, a key that is not a string, each value that is not a string).
- * zod's record kind is the largest piece of zod the bundle would otherwise carry.
- */
-function record<V>(strings: boolean): z.ZodMiniType<Record<string, V>> {
-  return z.unknown().check(z.check((payload) => {
-    const input = payload.value;
-    if (!isPlainObject(input)) {
-      payload.issues.push({ code: 'invalid_type', expected: 'record', input } as never);
-      return;
-    }
-    const copy: Record<string, unknown> = {};
-    for (const key of Reflect.ownKeys(input)) {
-      if (key === '__proto__' || !Object.prototype.propertyIsEnumerable.call(input, key)) continue;
-      const value = input[key];
-      if (typeof key !== 'string') payload.issues.push({ code: 'invalid_key', origin: 'record', issues: [], input: key, path: [key] } as never);
-      else if (strings && typeof value !== 'string') payload.issues.push({ code: 'invalid_type', expected: 'string', input: value, path: [key] } as never);
-      else copy[key] = value;
-    }
-    payload.value = copy;
-  })) as never;
-}
-
-/** Exactly one of `values`, like `z.literal` or `z.enum`. */
-export const oneOf = <const T extends readonly string[]>(...values: T) =>
-  rule(z.unknown(), (v) => (values.includes(v as T[number]) ? undefined : { code: 'invalid_value', values })) as unknown as z.ZodMiniType<T[number]>;
-
-// ---------------------------------------------------------------------------------------------
-// Shared scalars
+export { integer, matching, oneOf } from './checks.js';
 
 /** JSON values: what traits, properties and Custom Flag values may hold. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-/**
- * JSON values (traits, properties, Custom Flag values). Everything validated here comes out of
- * `JSON.parse` (a response, storage, the handoff element), so any value is already JSON: the
- * schema accepts it as is instead of walking it again (and the bundle skips zod's recursive json type).
- */
-export const Json = z.unknown() as unknown as z.ZodMiniType<Json>;
-
+/** Everything validated here comes out of `JSON.parse` (a response, storage, the handoff), so any value is already JSON. */
+export const Json = unknown<Json>();
 export const JsonObject = record<Json>(false);
 export type JsonObject = Record<string, Json>;
 
@@ -98,120 +24,95 @@ export type JsonObject = Record<string, Json>;
  * A profile id as the Experience API issues it and as we accept it from a cookie or storage:
  * URL-safe, 1–128 characters. Anything else (markup, `; path=/x`, 10 KB of junk) is not an id.
  */
-export const ProfileId = matching(/^[A-Za-z0-9_-]{1,128}$/);
+export const ProfileId = matching(/^[A-Za-z0-9_-]{1,128}$/, 'expected a profile id (1–128 of A–Z a–z 0–9 _ -)');
 
 /** Organization (client) and environment ids in the URL path. */
-export const NamespaceId = matching(/^[A-Za-z0-9_-]{1,64}$/);
+export const NamespaceId = matching(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1–64 of A–Z a–z 0–9 _ -');
 
 export const Query = record<string>(true);
 
-export const PageContext = z.looseObject({
-  path: z.string(),
-  query: Query,
-  referrer: z.string(),
-  search: z.string(),
-  url: z.string(),
-});
+export const PageContext = looseObject({ path: string(), query: Query, referrer: string(), search: string(), url: string() });
 
-// ---------------------------------------------------------------------------------------------
 // Client-state protocol (state:store handles and meta.state.entries)
 
-export const StateEntry = z.object({
-  key: matching(/^[A-Za-z0-9_.-]{1,200}$/),
-  // At most 4096 characters (z.maxLength(4096)).
-  value: z.optional(rule(z.string(), (s) => (s.length > 4096 ? { code: 'too_big', origin: 'string', maximum: 4096, inclusive: true } : undefined))),
-  maxAge: z.optional(integer(0)),
-  attrs: z.optional(record<string>(true)),
+const StateKey = matching(/^[A-Za-z0-9_.-]{1,200}$/);
+export const StateEntry = object({
+  key: StateKey,
+  value: optional(maxLength(4096)),
+  maxAge: optional(integer(0)),
+  attrs: optional(record<string>(true)),
 });
-export type StateEntry = z.infer<typeof StateEntry>;
+export type StateEntry = Infer<typeof StateEntry>;
 
-/**
- * Any handle; we act on `state:store` and ignore other types. Each entry of a `state:store` payload
- * is validated on its own (a malformed one is dropped, not the handle); `StateStoreHandle`, the
- * emulator's shape, is in wire-events.ts.
- */
-export const Handle = z.looseObject({ type: z.string(), payload: z.optional(z.unknown()) });
+/** Any handle; entries of a `state:store` payload are validated one by one (a bad one is dropped, not the handle). */
+export const Handle = looseObject({ type: string(), payload: optional(unknown()) });
 
-// ---------------------------------------------------------------------------------------------
 // Experience API responses
 
-export const Location = z.looseObject({
-  coordinates: z.optional(z.looseObject({ latitude: z.number(), longitude: z.number() })),
-  city: z.optional(z.string()),
-  postalCode: z.optional(z.string()),
-  region: z.optional(z.string()),
-  regionCode: z.optional(z.string()),
-  country: z.optional(z.string()),
-  countryCode: z.optional(z.string()),
-  continent: z.optional(z.string()),
-  timezone: z.optional(z.string()),
+export const Location = looseObject({
+  coordinates: optional(looseObject({ latitude: number(), longitude: number() })),
+  city: optional(string()),
+  postalCode: optional(string()),
+  region: optional(string()),
+  regionCode: optional(string()),
+  country: optional(string()),
+  countryCode: optional(string()),
+  continent: optional(string()),
+  timezone: optional(string()),
 });
 
-export const SessionStatistics = z.looseObject({
-  id: z.string(),
-  isReturningVisitor: z.boolean(),
-  count: z.number(),
+export const SessionStatistics = looseObject({
+  id: string(),
+  isReturningVisitor: boolean(),
+  count: number(),
   landingPage: PageContext,
-  activeSessionLength: z.number(),
-  averageSessionLength: z.number(),
+  activeSessionLength: number(),
+  averageSessionLength: number(),
 });
 
-export const Profile = z.looseObject({
+export const Profile = looseObject({
   id: ProfileId,
-  stableId: z.string(),
-  random: z.number(),
-  audiences: z.array(z.string()),
+  stableId: string(),
+  random: number(),
+  audiences: array(string()),
   traits: JsonObject,
   location: Location,
   session: SessionStatistics,
 });
-export type Profile = z.infer<typeof Profile>;
+export type Profile = Infer<typeof Profile>;
 
-export const SelectedOptimization = z.looseObject({
-  experienceId: z.string(),
+export const SelectedOptimization = looseObject({
+  experienceId: string(),
   variantIndex: integer(0),
   variants: record<string>(true),
-  sticky: z.optional(z.boolean()),
+  sticky: optional(boolean()),
 });
-export type SelectedOptimization = z.infer<typeof SelectedOptimization>;
-export const SelectedOptimizations = z.array(SelectedOptimization);
+export type SelectedOptimization = Infer<typeof SelectedOptimization>;
+export const SelectedOptimizations = array(SelectedOptimization);
 
-export const Change = z.looseObject({
-  key: z.string(),
+export const Change = looseObject({
+  key: string(),
   type: oneOf('Variable'),
-  value: Json, // Json includes null
-  meta: z.looseObject({ experienceId: z.string(), variantIndex: integer(0) }),
+  value: Json, // any JSON value, null included
+  meta: looseObject({ experienceId: string(), variantIndex: integer(0) }),
 });
-export type Change = z.infer<typeof Change>;
-export const Changes = z.array(Change);
+export type Change = Infer<typeof Change>;
+export const Changes = array(Change);
 
-export const ProfileResponseData = z.looseObject({
-  profile: Profile,
-  experiences: SelectedOptimizations,
-  changes: z.optional(Changes),
-});
-export type ProfileResponseData = z.infer<typeof ProfileResponseData>;
+export const ProfileResponseData = looseObject({ profile: Profile, experiences: SelectedOptimizations, changes: optional(Changes) });
+export type ProfileResponseData = Infer<typeof ProfileResponseData>;
 
-export const ErrorEnvelope = z.looseObject({
-  message: z.string(),
-  data: z.unknown(),
-  error: z.looseObject({ code: z.string() }),
-});
+export const ErrorEnvelope = looseObject({ message: string(), data: unknown(), error: looseObject({ code: string() }) });
 
 /** `{ data, message: "ok", error: null, handle? }` */
-export const ProfileResponseEnvelope = z.looseObject({
+export const ProfileResponseEnvelope = looseObject({
   data: ProfileResponseData,
-  message: z.string(),
-  error: rule(z.unknown(), (v) => (v === null ? undefined : { code: 'invalid_type', expected: 'null' })) as unknown as z.ZodMiniType<null>,
-  handle: z.optional(z.array(Handle)),
+  message: string(),
+  error: isNull(),
+  handle: optional(array(Handle)),
 });
-export type ProfileResponseEnvelope = z.infer<typeof ProfileResponseEnvelope>;
+export type ProfileResponseEnvelope = Infer<typeof ProfileResponseEnvelope>;
 
 /** What the SDKs publish from one Experience response, and what a server hands to the browser. */
-export const OptimizationData = z.object({
-  profile: Profile,
-  selectedOptimizations: SelectedOptimizations,
-  changes: Changes,
-});
-export type OptimizationData = z.infer<typeof OptimizationData>;
-
+export const OptimizationData = object({ profile: Profile, selectedOptimizations: SelectedOptimizations, changes: Changes });
+export type OptimizationData = Infer<typeof OptimizationData>;

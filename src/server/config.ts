@@ -87,7 +87,7 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
     throw new OptimizationError('E050', `unknown option ${named.join(', ')}; the server entry takes ${[...KNOWN].join(', ')}.`);
   }
   if (c.api !== undefined) {
-    const nested = unknownKeys(c.api, Api, 'api.');
+    const nested = unknownKeys(c.api, Object.fromEntries(Object.keys(Api._zod.def.shape).map((k) => [k, {}])), 'api.');
     if (nested.length) throw new OptimizationError('E053', `unknown option ${nested.join(', ')}; api takes ${Object.keys(Api._zod.def.shape).join(', ')}.`);
   }
   if (c.clientId === undefined || c.clientId === '') {
