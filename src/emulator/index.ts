@@ -10,5 +10,9 @@ export { cumulativeRanges, distributionRoll, pickRange, trafficRoll } from '../c
 export { selectOptimizations, isExperienceMatch, variantsFor, changesFor } from './selection.js';
 export { parseRules, ruleMatches, rulesMatch, testCondition, OPERATORS } from './audiences.js';
 export { escapeHtml, renderDashboard } from './dashboard.js';
+export {
+  chiSquareSurvival, compareArms, enoughData, gammaQ, logBeta, logGamma, newcombeInterval, probabilityToBeat, sampleRatioMismatch,
+  wilsonInterval, MIN_CONVERSIONS, MIN_VISITORS, SRM_THRESHOLD, Z95,
+} from './stats.js';
 export { decodeLog, encodeLine } from './persistence.js';
 export { ApiError, CliError, CLI_CODES } from './errors.js';
