@@ -69,6 +69,9 @@ const targets = [
   // The emulator and its CLI.
   { entryPoints: ['src/emulator/index.ts'], outfile: 'dist/emulator.mjs', format: 'esm', platform: 'node',
     target: 'node20', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
+  // The emulator dashboard's script, served by the emulator as /_emulator/dashboard.js.
+  { entryPoints: ['src/emulator/dashboard-client.ts'], outfile: 'dist/emulator-dashboard.js', format: 'iife', platform: 'browser',
+    target: 'es2022', minify: true, sourcemap: false, define: { ...define, __DEV__: 'false' } },
 ];
 
 mkdirSync('dist', { recursive: true });

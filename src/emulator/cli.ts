@@ -6,6 +6,7 @@
  * port cannot be used.
  */
 import { CLI_CODES, CliError } from './errors.js';
+import { MAX_GOAL_LENGTH, MAX_GOALS } from './results.js';
 import { createEmulator, type EmulatorOptions } from './server.js';
 import { emptySpace, loadSpaceFile } from './space.js';
 
@@ -26,10 +27,13 @@ Options:
   --environments A,B   accept only these environment ids (default: any well-formed id)
   --max-profile-rps N  answer 429 ERR_PROFILE_OVERLOAD past N requests per profile per second
   --clock-offset MS    start with the emulator clock shifted by MS (tests; see POST /_emulator/clock)
+  --goal NAME          count visitors who send the track event NAME as converted, on the dashboard
+                       and in /_emulator/results (repeat for more goals; the dashboard can change them)
   -h, --help           show this help
 
-Control and inspection (never delayed or failed): /_emulator/ (dashboard), /_emulator/events,
-/_emulator/requests, /_emulator/profiles, /_emulator/faults, /_emulator/reset, /_emulator/clock.
+Control and inspection (never delayed or failed): /_emulator/ (dashboard), /_emulator/results,
+/_emulator/goals, /_emulator/events, /_emulator/requests, /_emulator/profiles, /_emulator/faults,
+/_emulator/reset, /_emulator/clock.
 `;
 
 export interface ServeFlags {
@@ -44,6 +48,7 @@ export interface ServeFlags {
   environments: string[] | null;
   maxProfileRps: number;
   clockOffset: number;
+  goals: string[];
   help: boolean;
 }
 
@@ -68,7 +73,7 @@ function list(flag: string, raw: string): string[] {
 export function parseServeFlags(args: readonly string[]): ServeFlags {
   const flags: ServeFlags = {
     port: 8787, host: '127.0.0.1', space: null, data: null, latency: 0, failRate: 0, seed: undefined,
-    orgs: null, environments: null, maxProfileRps: 0, clockOffset: 0, help: false,
+    orgs: null, environments: null, maxProfileRps: 0, clockOffset: 0, goals: [], help: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -95,6 +100,13 @@ export function parseServeFlags(args: readonly string[]): ServeFlags {
       case '--environments': flags.environments = list(name, take()); break;
       case '--max-profile-rps': flags.maxProfileRps = number(name, take(), { min: 0, max: 1_000_000, integer: true }); break;
       case '--clock-offset': flags.clockOffset = number(name, take(), { min: -1e13, max: 1e13, integer: true }); break;
+      case '--goal': {
+        const goal = take();
+        if (goal.length < 1 || goal.length > MAX_GOAL_LENGTH) throw badFlag(`--goal takes a track event name of 1 to ${MAX_GOAL_LENGTH} characters`);
+        if (!flags.goals.includes(goal)) flags.goals.push(goal);
+        if (flags.goals.length > MAX_GOALS) throw badFlag(`--goal: at most ${MAX_GOALS} goals`);
+        break;
+      }
       default: throw badFlag(`unknown option ${name}; see --help`);
     }
   }
@@ -136,6 +148,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     environments: flags.environments,
     maxProfileRps: flags.maxProfileRps,
     clockOffsetMs: flags.clockOffset,
+    goals: flags.goals,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
   };
   const emulator = createEmulator(options);

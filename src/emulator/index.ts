@@ -9,7 +9,8 @@ export { loadSpaceFile, parseSpace, emptySpace, type SpaceModel, type Experience
 export { cumulativeRanges, distributionRoll, pickRange, trafficRoll } from '../core/bucketing.js';
 export { selectOptimizations, isExperienceMatch, variantsFor, changesFor } from './selection.js';
 export { parseRules, ruleMatches, rulesMatch, testCondition, OPERATORS } from './audiences.js';
-export { escapeHtml, renderDashboard } from './dashboard.js';
+export { escapeHtml, renderDashboard, toHtml, DASHBOARD_CSP } from './dashboard.js';
+export { computeResults, unevaluableOf, type ResultsResponse, type ExperienceResult, type GoalResult } from './results.js';
 export {
   chiSquareSurvival, compareArms, enoughData, gammaQ, logBeta, logGamma, newcombeInterval, probabilityToBeat, sampleRatioMismatch,
   wilsonInterval, MIN_CONVERSIONS, MIN_VISITORS, SRM_THRESHOLD, Z95,

@@ -3,18 +3,20 @@
  * `/_emulator/` control and inspection routes, CORS, latency, fail-rate and scripted faults.
  *
  * Order of work for an API request: CORS → route → read the body (≤ 1 MB) → request log → scripted
- * fault → `--fail-rate` → `--latency` → namespace check → operation → wait for the data log write
- * → answer. Nothing a client sends can crash the server: every handler runs inside one try/catch,
+ * fault → `--fail-rate` → `--latency` → namespace check → drop Experience events already applied
+ * (same messageId) → operation → wait for the data log write → answer. Nothing a client sends can crash the server: every handler runs inside one try/catch,
  * and anything that is not an ApiError becomes a logged 500 envelope.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod/mini';
 import { NamespaceId } from '../core/schemas.js';
 import {
-  checkProfileId, ingestInsights, readProfile, upsertBatch, upsertProfile, type ApiContext, type RequestInfo,
+  checkProfileId, ingestInsights, readProfile, stateHandle, upsertBatch, upsertProfile, type ApiContext, type RequestInfo,
 } from './api.js';
-import { DASHBOARD_CSP, renderDashboard } from './dashboard.js';
+import { DASHBOARD_CSP, DASHBOARD_CSS, renderDashboard } from './dashboard.js';
 import { ApiError, errorEnvelope } from './errors.js';
 import { FaultQueue, type ApiName } from './faults.js';
 import {
@@ -22,10 +24,11 @@ import {
   setCors, sleep, tryParseJson,
 } from './http.js';
 import { Persistence } from './persistence.js';
-import { toWireProfile } from './profiles.js';
+import { toWireProfile, type ProfileRecord } from './profiles.js';
 import { createRandomSource } from './random.js';
+import { computeResults, MAX_GOAL_LENGTH, MAX_GOALS, type ResultsQuery, type ResultsResponse } from './results.js';
 import { emptySpace, type SpaceModel } from './space.js';
-import { Store } from './store.js';
+import { Store, type Namespace, type StoredExperienceEvent } from './store.js';
 import { parseOrThrow } from './validation.js';
 
 export interface EmulatorOptions {
@@ -48,6 +51,8 @@ export interface EmulatorOptions {
   maxProfileRps?: number;
   /** Where diagnostics go (default stderr). */
   log?: (message: string) => void;
+  /** Track event names counted as conversions by `/_emulator/results` and the dashboard (`--goal`). */
+  goals?: readonly string[];
 }
 
 export interface RequestLogEntry {
@@ -101,6 +106,74 @@ export function matchRoute(method: string, pathname: string): Route {
 
 const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
+export const GoalName = z.string().check(z.minLength(1), z.maxLength(MAX_GOAL_LENGTH));
+const GoalsBody = z.strictObject({ goals: z.array(GoalName).check(z.maxLength(MAX_GOALS)) });
+const RESULTS_PARAMS = ['organization', 'environment', 'goal'];
+
+/** `?organization=&environment=&goal=…` of `/_emulator/results`, checked: 400 ERR_INVALID_DATA names the parameter. */
+function resultsQuery(params: URLSearchParams, defaultGoals: readonly string[]): ResultsQuery {
+  for (const key of new Set(params.keys())) {
+    if (!RESULTS_PARAMS.includes(key)) {
+      throw new ApiError(400, 'ERR_INVALID_DATA', `query: unknown parameter ${quote(key)}; use ${RESULTS_PARAMS.join(', ')}`);
+    }
+  }
+  const id = (name: string): string | null => {
+    const all = params.getAll(name);
+    if (all.length > 1) throw new ApiError(400, 'ERR_INVALID_DATA', `${name}: given ${all.length} times; give it once`);
+    const value = all[0];
+    if (value === undefined || value === '') return null;
+    if (!z.safeParse(NamespaceId, value).success) {
+      throw new ApiError(400, 'ERR_INVALID_DATA', `${name}: expected 1–64 characters of A–Z, a–z, 0–9, "_" or "-" (got ${quote(value)})`);
+    }
+    return value;
+  };
+  const organization = id('organization');
+  const environment = id('environment');
+  const given = params.getAll('goal');
+  if (given.length > MAX_GOALS) throw new ApiError(400, 'ERR_INVALID_DATA', `goal: at most ${MAX_GOALS} goals (got ${given.length})`);
+  given.forEach((goal, i) => {
+    if (!z.safeParse(GoalName, goal).success) throw new ApiError(400, 'ERR_INVALID_DATA', `goal[${i}]: expected 1–${MAX_GOAL_LENGTH} characters`);
+  });
+  return { organization, environment, goals: given.length ? [...new Set(given)] : [...defaultGoals] };
+}
+
+/** What the emulator keeps of the Experience events of a request it applied. */
+function experienceDigests(events: unknown, profileIdOf: (event: Record<string, unknown>) => string, receivedAt: string): StoredExperienceEvent[] {
+  if (!Array.isArray(events)) return [];
+  const out: StoredExperienceEvent[] = [];
+  for (const e of events as unknown[]) {
+    if (!e || typeof e !== 'object') continue;
+    const event = e as Record<string, unknown>;
+    if (typeof event.messageId !== 'string' || typeof event.type !== 'string') continue;
+    const at = typeof event.originalTimestamp === 'string' ? event.originalTimestamp : typeof event.timestamp === 'string' ? event.timestamp : receivedAt;
+    out.push({
+      profileId: profileIdOf(event), messageId: event.messageId, type: event.type, at, receivedAt,
+      ...(event.type === 'track' && typeof event.event === 'string' ? { name: event.event } : {}),
+    });
+  }
+  return out;
+}
+
+/**
+ * A request body without the events this namespace already applied (same messageId: a client
+ * retrying a request whose answer it never saw, or resending a queue after a reload), and the
+ * profile the first of those went to.
+ */
+function withoutApplied(ns: Namespace, body: unknown): { body: unknown; fresh: number; appliedTo: string | null } {
+  const events = (body as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return { body, fresh: -1, appliedTo: null };
+  let appliedTo: string | null = null;
+  const fresh = (events as unknown[]).filter((e) => {
+    const id = (e as { messageId?: unknown } | null)?.messageId;
+    const to = typeof id === 'string' ? ns.experienceIds.get(id) : undefined;
+    if (to === undefined) return true;
+    appliedTo ??= to;
+    return false;
+  });
+  if (fresh.length === events.length) return { body, fresh: fresh.length, appliedTo: null };
+  return { body: { ...(body as object), events: fresh }, fresh: fresh.length, appliedTo };
+}
+
 export interface Emulator {
   readonly server: Server;
   readonly store: Store;
@@ -145,6 +218,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const failRate = options.failRate ?? 0;
   const maxProfileRps = options.maxProfileRps ?? 0;
   const profileHits = new Map<string, { second: number; count: number }>();
+  let goals: string[] = [...new Set(options.goals ?? [])];
+  let cachedResults: { key: string; value: ResultsResponse } | null = null;
+  /** Results for a query, computed once per store version (many dashboards may poll at once). */
+  const results = (query: ResultsQuery): { etag: string; value: ResultsResponse } => {
+    const key = JSON.stringify([store.version, query.organization, query.environment, query.goals]);
+    const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 22)}"`;
+    if (cachedResults?.key !== key) cachedResults = { key, value: computeResults(space, store, query, now()) };
+    return { etag, value: cachedResults.value };
+  };
+  let dashboardScript: string | null = null;
 
   let persistence: Persistence | null = null;
   let loaded: Emulator['loaded'] = null;
@@ -196,6 +279,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     requests.push(entry);
     if (requests.length > REQUEST_LOG_LIMIT + 500) trimRequests(REQUEST_LOG_LIMIT, REQUEST_LOG_BYTES);
     return entry;
+  }
+
+  /** The read answer for a profile, or null when there is none (for a request that only resent applied events). */
+  function readKnown(info: RequestInfo, profileId: string): unknown {
+    try {
+      return readProfile(ctx, info, profileId);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** The batch answer for a resent batch whose events were all applied: each named profile as it is. */
+  function batchAnswer(info: RequestInfo, body: unknown): unknown {
+    const events = (body as { events: { anonymousId?: unknown }[] }).events;
+    const profiles: ProfileRecord[] = [];
+    for (const id of new Set(events.map((e) => e?.anonymousId))) {
+      let profile = typeof id === 'string' ? info.ns.profiles.get(id) : undefined;
+      for (let hops = 0; profile?.mergedInto && hops < 8; hops++) profile = info.ns.profiles.get(profile.mergedInto) ?? profile;
+      if (!profile) return null;
+      if (!profiles.includes(profile)) profiles.push(profile);
+    }
+    const only = profiles.length === 1 ? profiles[0]!.session?.id ?? null : null;
+    return {
+      data: { profiles: profiles.map((p) => toWireProfile(p, space, info.locale)) }, message: 'ok', error: null,
+      handle: stateHandle(info.ns.organization, only),
+    };
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -253,23 +363,47 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (!parsed?.ok) throw new ApiError(400, 'ERR_INVALID_DATA', `body: ${parsed?.error ?? 'malformed JSON'}`);
       return parsed.value;
     };
+    const receivedAt = new Date(now()).toISOString();
+    /** Remembers the request's events as applied to `profileIdOf(event)` (never for a preflight). */
+    const applied = (events: unknown, profileIdOf: (event: Record<string, unknown>) => string) => {
+      if (!info.preflight) store.addExperience(ns, experienceDigests(events, profileIdOf, receivedAt));
+    };
+    const answeredProfile = (a: unknown) => (a as { data: { profile: { id: string } } }).data.profile.id;
     let answer: unknown;
     switch (route.op) {
       case 'read':
         checkOverload(route.org, route.env, route.profileId!);
         answer = readProfile(ctx, info, route.profileId!);
         break;
-      case 'create':
-        answer = upsertProfile(ctx, info, null, json());
+      case 'create': {
+        const { body, fresh, appliedTo } = withoutApplied(ns, json());
+        // A retried create: its events already made a profile, which is the answer (not a second visitor).
+        if (appliedTo !== null && fresh === 0) answer = readProfile(ctx, info, appliedTo);
+        else answer = upsertProfile(ctx, info, appliedTo, body);
+        const id = answeredProfile(answer);
+        applied((body as { events?: unknown }).events, () => id);
         break;
-      case 'update':
+      }
+      case 'update': {
         checkProfileId(route.profileId!);
         checkOverload(route.org, route.env, route.profileId!);
-        answer = upsertProfile(ctx, info, route.profileId, json());
+        const original = json();
+        const { body, fresh, appliedTo } = withoutApplied(ns, original);
+        answer = appliedTo !== null && fresh === 0 ? readKnown(info, route.profileId!) : null;
+        // Applied to a profile that no longer exists (e.g. reset): apply them again, as sent.
+        answer ??= upsertProfile(ctx, info, route.profileId, answer === null && fresh === 0 ? original : body);
+        const id = answeredProfile(answer);
+        applied((body as { events?: unknown }).events, () => id);
         break;
-      case 'batch':
-        answer = upsertBatch(ctx, info, json());
+      }
+      case 'batch': {
+        const original = json();
+        const { body, fresh, appliedTo } = withoutApplied(ns, original);
+        answer = appliedTo !== null && fresh === 0 ? batchAnswer(info, original) : null;
+        answer ??= upsertBatch(ctx, info, fresh === 0 ? original : body);
+        applied((body as { events?: unknown }).events, (e) => String(e.anonymousId));
         break;
+      }
       case 'insights':
         answer = ingestInsights(ctx, info, json()).answer;
         break;
@@ -306,16 +440,52 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     switch (path) {
       case '/_emulator': {
         allow('GET');
-        const html = renderDashboard(space, store, org);
+        // Any organization text is shown (escaped) as the scope; the figures then match nothing.
+        const envParam = url.searchParams.get('environment');
+        const { value } = results({ organization: org, environment: envParam ? envParam : null, goals });
+        const html = renderDashboard(value, space.source);
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Content-Security-Policy': DASHBOARD_CSP,
           'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
           'Cache-Control': 'no-store',
         });
         res.end(html);
         return;
       }
+      case '/_emulator/dashboard.js': {
+        allow('GET');
+        if (dashboardScript === null) {
+          try {
+            dashboardScript = readFileSync(new URL('./emulator-dashboard.js', import.meta.url), 'utf8');
+          } catch {
+            throw new ApiError(404, 'ERR_NOT_FOUND', 'the dashboard script is not built (dist/emulator-dashboard.js); run npm run build');
+          }
+        }
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
+        res.end(dashboardScript);
+        return;
+      }
+      case '/_emulator/dashboard.css':
+        allow('GET');
+        res.writeHead(200, { 'Content-Type': 'text/css; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
+        res.end(DASHBOARD_CSS);
+        return;
+      case '/_emulator/results': {
+        allow('GET');
+        const { etag, value } = results(resultsQuery(url.searchParams, goals));
+        if (req.headers['if-none-match'] === etag) {
+          res.writeHead(304, { ETag: etag, 'Cache-Control': 'no-store' });
+          res.end();
+          return;
+        }
+        return sendJson(res, 200, value, { ETag: etag });
+      }
+      case '/_emulator/goals':
+        allow('GET, POST');
+        if (method === 'POST') goals = [...new Set(parseOrThrow(GoalsBody, await readJson()).goals)];
+        return sendJson(res, 200, { goals });
       case '/_emulator/events':
         allow('GET');
         return sendJson(res, 200, { events: namespaces().flatMap((ns) => ns.insights) });

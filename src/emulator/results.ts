@@ -1,0 +1,343 @@
+/**
+ * Experiment results from what the emulator received: per experience and variant, visitors
+ * exposed, views, clicks and hovers on the entry, and conversions for goals, with the statistics
+ * of stats.ts. `GET /_emulator/results`, the dashboard and the preview panel all show this.
+ *
+ * Counting rules (what makes the figures honest under retries, reloads and beacons):
+ * - Events arrive de-duplicated by messageId (store.ts), so a resent event is never seen twice.
+ * - A visitor is a profile (followed through identify merges) and is *exposed* to an experience
+ *   from its first Insights view (`component`, `componentType: "Entry"`) carrying that
+ *   experienceId; it counts once, in the variant of that first view, even if it saw others later
+ *   (`crossovers` counts those).
+ * - Views are distinct `viewId`s (a view is reported as a start and an end event sharing one),
+ *   hovers distinct `hoverId`s, clicks events; each in the variant the event names.
+ * - A conversion is an exposed visitor with a `track` event named after the goal at or after the
+ *   start of its first view. Both times are the client's own (`originalTimestamp`; a view started
+ *   `viewDurationMs` before it was reported), so a conversion sent before a queued view is
+ *   delivered still counts; events without a usable time use the time the emulator received them.
+ */
+import type { AudienceModel, SpaceModel } from './space.js';
+import type { Namespace, Store } from './store.js';
+import {
+  compareArms, enoughData, MIN_CONVERSIONS, MIN_VISITORS, sampleRatioMismatch, SRM_THRESHOLD,
+  type SrmStatus,
+} from './stats.js';
+
+export interface UnevaluableRule { code: string; why: string }
+
+export interface VariantActivity {
+  index: number;
+  visitors: number;
+  views: number;
+  clicks: number;
+  hovers: number;
+}
+
+export interface GoalVariant {
+  index: number;
+  visitors: number;
+  conversions: number;
+  rate: number | null;
+  rateLower: number | null;
+  rateUpper: number | null;
+  /** Variant − baseline; null for the baseline and when either has no visitors. */
+  difference: number | null;
+  differenceLower: number | null;
+  differenceUpper: number | null;
+  probabilityToBeat: number | null;
+}
+
+export interface SeriesPoint {
+  at: string;
+  /** Cumulative, per variant index. */
+  visitors: number[];
+  conversions: number[];
+}
+
+export interface GoalResult {
+  goal: string;
+  enoughData: boolean;
+  variants: GoalVariant[];
+  series: SeriesPoint[];
+}
+
+export interface ExperienceResult {
+  id: string;
+  name: string;
+  type: string;
+  /** In the space file (false: only seen in events). */
+  inSpace: boolean;
+  audience: { id: string; name: string; unevaluable: UnevaluableRule[] } | null;
+  traffic: number | null;
+  distribution: number[];
+  sticky: boolean;
+  visitors: number;
+  /** Exposed visitors who later saw another variant too (they count in their first). */
+  crossovers: number;
+  variants: VariantActivity[];
+  srm: { status: SrmStatus; chiSquare: number | null; df: number | null; pValue: number | null; expectedShares: number[] };
+  goals: GoalResult[];
+}
+
+export interface ResultsResponse {
+  generatedAt: string;
+  scope: { organization: string | null; environment: string | null };
+  goals: string[];
+  /** Track event names received in this scope, most frequent first, with how many events. */
+  availableGoals: { name: string; events: number }[];
+  method: {
+    confidence: number;
+    rateInterval: string;
+    differenceInterval: string;
+    probabilityToBeat: string;
+    minVisitors: number;
+    minConversions: number;
+    srmTest: string;
+    srmThreshold: number;
+  };
+  totals: { profiles: number; insightsEvents: number; experienceEvents: number };
+  experiences: ExperienceResult[];
+  unevaluableAudiences: { audienceId: string; audienceName: string; code: string; why: string }[];
+}
+
+export interface ResultsQuery {
+  organization: string | null;
+  environment: string | null;
+  goals: readonly string[];
+}
+
+export const MAX_GOALS = 20;
+export const MAX_GOAL_LENGTH = 256;
+const MAX_AVAILABLE_GOALS = 100;
+const MAX_SERIES_POINTS = 40;
+/** A reported view duration longer than this is not believed when placing the view's start. */
+const MAX_VIEW_DURATION_MS = 60 * 60 * 1000;
+/** Events naming a higher variant index are left out (no experience has that many variants). */
+export const MAX_VARIANT_INDEX = 63;
+
+/** `a.unevaluable` as the space model will carry it, read defensively until it does. */
+export function unevaluableOf(audience: AudienceModel | undefined): UnevaluableRule[] {
+  const raw = (audience as (AudienceModel & { unevaluable?: unknown }) | undefined)?.unevaluable ?? [];
+  if (!Array.isArray(raw)) return [];
+  const out: UnevaluableRule[] = [];
+  for (const item of raw as unknown[]) {
+    if (!item || typeof item !== 'object') continue;
+    const { code, why } = item as { code?: unknown; why?: unknown };
+    if (typeof code !== 'string' && typeof why !== 'string') continue;
+    out.push({ code: typeof code === 'string' ? code : '', why: typeof why === 'string' ? why : '' });
+  }
+  return out;
+}
+
+const time = (...candidates: (string | undefined)[]): number => {
+  for (const c of candidates) {
+    const t = c === undefined ? Number.NaN : Date.parse(c);
+    if (Number.isFinite(t)) return t;
+  }
+  return 0;
+};
+
+interface Exposure { variant: number; start: number; knownAt: number; variants: Set<number> }
+interface Activity { views: Set<string>; clicks: number; hovers: Set<string> }
+
+/** The profile a stored id stands for now, following identify merges. */
+function resolveProfile(ns: Namespace, id: string): string {
+  let current = id;
+  for (let hops = 0; hops < 8; hops++) {
+    const next = ns.profiles.get(current)?.mergedInto;
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+export function computeResults(space: SpaceModel, store: Store, query: ResultsQuery, now: number): ResultsResponse {
+  const namespaces = [...store.namespaces.values()].filter((ns) =>
+    (query.organization === null || ns.organization === query.organization)
+    && (query.environment === null || ns.environment === query.environment));
+  const goals = [...new Set(query.goals)];
+  const exposures = new Map<string, Map<string, Exposure>>();
+  const activity = new Map<string, Map<number, Activity>>();
+  /** visitor → goal → conversion times (client clock, and when the emulator had it). */
+  const conversions = new Map<string, Map<string, { at: number; knownAt: number }[]>>();
+  const goalCounts = new Map<string, number>();
+  const totals = { profiles: 0, insightsEvents: 0, experienceEvents: 0 };
+
+  for (const ns of namespaces) {
+    totals.profiles += ns.profiles.size;
+    totals.insightsEvents += ns.insights.length;
+    totals.experienceEvents += ns.experience.length;
+    const nsKey = `${ns.organization}\u0000${ns.environment}`;
+    for (const stored of ns.insights) {
+      const event = stored.event;
+      if (event.componentType !== 'Entry' || typeof event.experienceId !== 'string' || event.experienceId === '') continue;
+      if (event.variantIndex > MAX_VARIANT_INDEX) continue;
+      const experienceId = event.experienceId;
+      let perVariant = activity.get(experienceId);
+      if (!perVariant) activity.set(experienceId, (perVariant = new Map()));
+      let act = perVariant.get(event.variantIndex);
+      if (!act) perVariant.set(event.variantIndex, (act = { views: new Set(), clicks: 0, hovers: new Set() }));
+      if (event.type === 'component_click') { act.clicks++; continue; }
+      if (event.type === 'component_hover') { act.hovers.add(`${nsKey}\u0000${event.hoverId ?? `m:${event.messageId}`}`); continue; }
+      act.views.add(`${nsKey}\u0000${event.viewId ?? `m:${event.messageId}`}`);
+      const duration = typeof event.viewDurationMs === 'number' ? Math.min(Math.max(0, event.viewDurationMs), MAX_VIEW_DURATION_MS) : 0;
+      const start = time(event.originalTimestamp, event.timestamp, stored.receivedAt) - duration;
+      const knownAt = time(stored.receivedAt);
+      const visitor = `${nsKey}\u0000${resolveProfile(ns, stored.profileId)}`;
+      let perVisitor = exposures.get(experienceId);
+      if (!perVisitor) exposures.set(experienceId, (perVisitor = new Map()));
+      const seen = perVisitor.get(visitor);
+      if (!seen) {
+        perVisitor.set(visitor, { variant: event.variantIndex, start, knownAt, variants: new Set([event.variantIndex]) });
+      } else {
+        seen.variants.add(event.variantIndex);
+        if (start < seen.start) { seen.start = start; seen.variant = event.variantIndex; }
+        seen.knownAt = Math.min(seen.knownAt, knownAt);
+      }
+    }
+    for (const stored of ns.experience) {
+      if (stored.type !== 'track' || stored.name === undefined) continue;
+      goalCounts.set(stored.name, (goalCounts.get(stored.name) ?? 0) + 1);
+      if (!goals.includes(stored.name)) continue;
+      const visitor = `${nsKey}\u0000${resolveProfile(ns, stored.profileId)}`;
+      let perGoal = conversions.get(visitor);
+      if (!perGoal) conversions.set(visitor, (perGoal = new Map()));
+      let list = perGoal.get(stored.name);
+      if (!list) perGoal.set(stored.name, (list = []));
+      list.push({ at: time(stored.at, stored.receivedAt), knownAt: time(stored.receivedAt) });
+    }
+  }
+
+  const audiences = new Map(space.audiences.map((a) => [a.id, a]));
+  const spaceIds = new Set(space.experiences.map((e) => e.id));
+  const seenOnly = [...new Set([...exposures.keys(), ...activity.keys()])].filter((id) => !spaceIds.has(id)).sort();
+  const models = [
+    ...space.experiences.map((e) => ({ id: e.id, model: e })),
+    ...seenOnly.map((id) => ({ id, model: undefined })),
+  ];
+
+  const experiences = models.map(({ id, model }): ExperienceResult => {
+    const perVisitor = exposures.get(id) ?? new Map<string, Exposure>();
+    const perVariant = activity.get(id) ?? new Map<number, Activity>();
+    const distribution = model ? [...model.config.distribution] : [];
+    let variantCount = Math.max(1, distribution.length, ...[...perVariant.keys()].map((i) => i + 1));
+    for (const component of model?.config.components ?? []) variantCount = Math.max(variantCount, component.variants.length + 1);
+    variantCount = Math.min(variantCount, MAX_VARIANT_INDEX + 1);
+    const visitors = Array.from({ length: variantCount }, () => 0);
+    let crossovers = 0;
+    for (const exposure of perVisitor.values()) {
+      visitors[exposure.variant]!++;
+      if (exposure.variants.size > 1) crossovers++;
+    }
+    const variants = visitors.map((count, index): VariantActivity => {
+      const act = perVariant.get(index);
+      return { index, visitors: count, views: act?.views.size ?? 0, clicks: act?.clicks ?? 0, hovers: act?.hovers.size ?? 0 };
+    });
+    const srm = model ? sampleRatioMismatch(visitors, distribution) : { status: 'not-applicable' as const, chiSquare: null, df: null, pValue: null, expectedShares: [] };
+    const goalResults = goals.map((goal) => goalResult(goal, perVisitor, conversions, variantCount));
+    const audienceModel = model?.audienceId ? audiences.get(model.audienceId) : undefined;
+    return {
+      id,
+      name: model?.name ?? id,
+      type: model?.type ?? 'unknown',
+      inSpace: !!model,
+      audience: model?.audienceId
+        ? { id: model.audienceId, name: audienceModel?.name ?? model.audienceId, unevaluable: unevaluableOf(audienceModel) }
+        : null,
+      traffic: model ? model.config.traffic : null,
+      distribution,
+      sticky: model?.config.sticky === true,
+      visitors: perVisitor.size,
+      crossovers,
+      variants,
+      srm,
+      goals: goalResults,
+    };
+  });
+
+  const unevaluableAudiences = space.audiences.flatMap((a) =>
+    unevaluableOf(a).map((u) => ({ audienceId: a.id, audienceName: a.name, code: u.code, why: u.why })));
+  const availableGoals = [...goalCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_AVAILABLE_GOALS).map(([name, events]) => ({ name, events }));
+
+  return {
+    generatedAt: new Date(now).toISOString(),
+    scope: { organization: query.organization, environment: query.environment },
+    goals,
+    availableGoals,
+    method: {
+      confidence: 0.95,
+      rateInterval: 'Wilson score',
+      differenceInterval: 'Newcombe hybrid score (method 10)',
+      probabilityToBeat: 'Beta(1, 1) priors, exact posterior P(variant > baseline)',
+      minVisitors: MIN_VISITORS,
+      minConversions: MIN_CONVERSIONS,
+      srmTest: 'Pearson chi-square goodness of fit against nt_config.distribution',
+      srmThreshold: SRM_THRESHOLD,
+    },
+    totals,
+    experiences,
+    unevaluableAudiences,
+  };
+}
+
+function goalResult(goal: string, perVisitor: Map<string, Exposure>,
+  conversions: Map<string, Map<string, { at: number; knownAt: number }[]>>, variantCount: number): GoalResult {
+  const arms = Array.from({ length: variantCount }, () => ({ visitors: 0, conversions: 0 }));
+  const timeline: { t: number; variant: number; kind: 'visitor' | 'conversion' }[] = [];
+  for (const [visitor, exposure] of perVisitor) {
+    arms[exposure.variant]!.visitors++;
+    timeline.push({ t: exposure.knownAt, variant: exposure.variant, kind: 'visitor' });
+    let converted: number | null = null;
+    for (const c of conversions.get(visitor)?.get(goal) ?? []) {
+      if (c.at < exposure.start) continue;
+      const knownAt = Math.max(c.knownAt, exposure.knownAt);
+      converted = converted === null ? knownAt : Math.min(converted, knownAt);
+    }
+    if (converted !== null) {
+      arms[exposure.variant]!.conversions++;
+      timeline.push({ t: converted, variant: exposure.variant, kind: 'conversion' });
+    }
+  }
+  const compared = compareArms(arms);
+  const variants = arms.map((arm, index): GoalVariant => {
+    const c = compared[index]!;
+    return {
+      index,
+      visitors: arm.visitors,
+      conversions: arm.conversions,
+      rate: c.rate,
+      rateLower: c.rateInterval?.lower ?? null,
+      rateUpper: c.rateInterval?.upper ?? null,
+      difference: c.vsBaseline?.difference ?? null,
+      differenceLower: c.vsBaseline?.lower ?? null,
+      differenceUpper: c.vsBaseline?.upper ?? null,
+      probabilityToBeat: c.vsBaseline?.probabilityToBeat ?? null,
+    };
+  });
+  // Only variants someone was exposed to take part in the "enough data" rule, the baseline always.
+  const readable = enoughData(arms.filter((a, i) => i === 0 || a.visitors > 0));
+  return { goal, enoughData: readable, variants, series: series(timeline, variantCount) };
+}
+
+/** Cumulative visitors and conversions per variant at up to MAX_SERIES_POINTS evenly spaced times. */
+function series(timeline: { t: number; variant: number; kind: 'visitor' | 'conversion' }[], variantCount: number): SeriesPoint[] {
+  if (timeline.length === 0) return [];
+  timeline.sort((a, b) => a.t - b.t);
+  const first = timeline[0]!.t;
+  const last = timeline[timeline.length - 1]!.t;
+  const steps = last > first ? Math.min(MAX_SERIES_POINTS, timeline.length) : 1;
+  const visitors = Array.from({ length: variantCount }, () => 0);
+  const conversions = Array.from({ length: variantCount }, () => 0);
+  const points: SeriesPoint[] = [];
+  let next = 0;
+  for (let step = 1; step <= steps; step++) {
+    const until = step === steps ? last : first + ((last - first) * step) / steps;
+    while (next < timeline.length && timeline[next]!.t <= until) {
+      const item = timeline[next++]!;
+      (item.kind === 'visitor' ? visitors : conversions)[item.variant]!++;
+    }
+    points.push({ at: new Date(until).toISOString(), visitors: [...visitors], conversions: [...conversions] });
+  }
+  return points;
+}

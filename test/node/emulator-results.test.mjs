@@ -1,0 +1,371 @@
+// Experiment results over HTTP, against a real `ctfl-optimization serve --goal signup` process: who
+// counts as exposed and converted, what resent events do to the figures (Insights retries and
+// beacons, retried Experience requests), identify merges, sample-ratio mismatch, audiences that can
+// never match, the route's validation, goals, the dashboard's HTML and persistence.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startEmulator, demoSpace, root } from '../helpers/emulator.mjs';
+
+const { compareArms, wilsonInterval, parseServeFlags } = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
+
+const HOSTILE = `<img src=x onerror=alert(1)> & "quoted"`;
+const AB = 'expResultsAb';
+const THREE = 'expResultsThree';
+const PERSONAL = 'expResultsPersonal';
+const NEVER = 'expResultsNever';
+
+const link = (id) => ({ sys: { type: 'Link', linkType: 'Entry', id } });
+const entry = (id, type, fields) => ({
+  sys: { id, type: 'Entry', contentType: { sys: { type: 'Link', linkType: 'ContentType', id: type } } },
+  fields: Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { 'en-US': v }])),
+});
+const experience = (id, { name = id, audience = null, distribution, type = 'nt_experiment' }) => entry(id, 'nt_experience', {
+  nt_name: name, nt_type: type, nt_audience: audience ? link(audience) : null,
+  nt_config: { traffic: 1, distribution, components: [{ baseline: { id: `${id}-base` }, variants: distribution.slice(1).map((_, i) => ({ id: `${id}-var${i + 1}` })) }] },
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'ctfl-results-'));
+const spaceFile = join(dir, 'space.json');
+const space = JSON.parse(readFileSync(demoSpace, 'utf8'));
+space.entries.push(
+  // An empty rule set can never match: the space reader lists it under the audience's `unevaluable`.
+  entry('audResultsNever', 'nt_audience', { nt_name: `Never ${HOSTILE}`, nt_audience_id: 'audResultsNever', nt_rules: { any: [] } }),
+  experience(AB, { name: HOSTILE, distribution: [0.5, 0.5] }),
+  experience(THREE, { distribution: [0.5, 0.25, 0.25] }),
+  experience(PERSONAL, { type: 'nt_personalization', distribution: [0, 1] }),
+  experience(NEVER, { audience: 'audResultsNever', distribution: [0.5, 0.5] }),
+);
+writeFileSync(spaceFile, JSON.stringify(space));
+
+let emu;
+before(async () => { emu = await startEmulator(['--goal', 'signup'], { space: spaceFile }); });
+after(async () => {
+  assert.equal(await emu.stop(), 0);
+  assert.doesNotMatch(emu.output(), /unexpected error/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+const newOrg = () => `res-${process.pid}-${++n}`;
+const T0 = Date.parse('2026-09-01T12:00:00.000Z');
+const at = (ms) => new Date(T0 + ms).toISOString();
+const common = (ms = 0) => ({ channel: 'web', messageId: randomUUID(), originalTimestamp: at(ms), sentAt: at(ms), timestamp: at(ms), context: {} });
+const page = (ms = 0) => ({ ...common(ms), type: 'page', properties: { path: '/', query: {}, referrer: '', search: '', title: '', url: 'https://x.example/' } });
+const track = (event, ms = 0) => ({ ...common(ms), type: 'track', event, properties: {} });
+const identify = (userId, ms = 0) => ({ ...common(ms), type: 'identify', userId, traits: {} });
+const component = (type, experienceId, variantIndex, ms = 0, extra = {}) =>
+  ({ ...common(ms), type, componentType: 'Entry', componentId: `${experienceId}-base`, experienceId, variantIndex, ...extra });
+const view = (experienceId, variantIndex, ms = 0, extra = {}) => component('component', experienceId, variantIndex, ms, { viewId: randomUUID(), viewDurationMs: 1000, ...extra });
+
+async function call(method, path, body, headers = {}) {
+  const res = await fetch(emu.url + path, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const text = await res.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: res.status, json, text, headers: res.headers };
+}
+const insights = (org, profileId, events, headers) => call('POST', `/v1/organizations/${org}/environments/main/events`, [{ profile: { id: profileId }, events }], headers);
+const update = (org, profileId, events, query = '') => call('POST', `/v2/organizations/${org}/environments/main/profiles/${profileId}${query}`, { events });
+const create = (org, events) => call('POST', `/v2/organizations/${org}/environments/main/profiles`, { events });
+async function results(org, query = '') {
+  const res = await call('GET', `/_emulator/results?organization=${org}${query}`);
+  assert.equal(res.status, 200, res.text);
+  return res.json;
+}
+const expOf = (r, id) => r.experiences.find((e) => e.id === id);
+const goalOf = (r, id, goal = 'signup') => expOf(r, id).goals.find((g) => g.goal === goal);
+const pick = (list, ...keys) => list.map((item) => Object.fromEntries(keys.map((k) => [k, item[k]])));
+
+test('visitors count once, from their first view, in its variant; views, clicks and hovers per variant', async () => {
+  const org = newOrg();
+  const viewA = randomUUID();
+  const hoverA = randomUUID();
+  assert.equal((await insights(org, 'visitor-a', [
+    view(AB, 0, 0, { viewId: viewA }), view(AB, 0, 3000, { viewId: viewA, viewDurationMs: 4000 }), // one view: start and end
+    view(AB, 0, 10_000),
+    component('component_click', AB, 0, 11_000),
+    component('component_hover', AB, 0, 12_000, { hoverId: hoverA, hoverDurationMs: 1000 }),
+    component('component_hover', AB, 0, 13_000, { hoverId: hoverA, hoverDurationMs: 2000 }),
+    { ...view(AB, 1, 14_000), componentType: 'Variable' }, // a flag view: not a view of the entry
+    view(AB, 1, 20_000), // later in the other variant: still a baseline visitor
+  ])).status, 200);
+  await insights(org, 'visitor-b', [view(AB, 1, 5000), component('component_click', AB, 1, 6000)]);
+  await insights(org, 'visitor-c', [component('component_click', AB, 0, 7000)]); // a click without a view exposes nobody
+
+  const r = await results(org);
+  const ab = expOf(r, AB);
+  assert.equal(ab.name, HOSTILE);
+  assert.equal(ab.visitors, 2);
+  assert.equal(ab.crossovers, 1, 'visitor-a also saw variant 1');
+  assert.deepEqual(pick(ab.variants, 'index', 'visitors', 'views', 'clicks', 'hovers'), [
+    { index: 0, visitors: 1, views: 2, clicks: 2, hovers: 1 },
+    { index: 1, visitors: 1, views: 2, clicks: 1, hovers: 0 },
+  ]);
+  assert.equal(expOf(r, THREE).visitors, 0);
+  assert.deepEqual(r.totals, { profiles: 0, insightsEvents: 11, experienceEvents: 0 });
+});
+
+test('a conversion is an exposed visitor with the goal\'s track event at or after the start of its first view', async () => {
+  const org = newOrg();
+  // visitor-1: view reported at 10 s after 1 s in view, converts at 9.5 s (after the view started): counts.
+  await insights(org, 'visitor-1', [view(AB, 0, 10_000)]);
+  await update(org, 'visitor-1', [track('signup', 9500)]);
+  // visitor-2: converted before ever seeing the entry: an exposed visitor, not a conversion.
+  await update(org, 'visitor-2', [track('signup', 0)]);
+  await insights(org, 'visitor-2', [view(AB, 0, 60_000)]);
+  // visitor-3: two signups, one conversion; visitor-4: another event only.
+  await insights(org, 'visitor-3', [view(AB, 1, 0)]);
+  await update(org, 'visitor-3', [track('signup', 5000)]);
+  await update(org, 'visitor-3', [track('signup', 6000), track('newsletter', 6000)]);
+  await insights(org, 'visitor-4', [view(AB, 1, 0)]);
+  await update(org, 'visitor-4', [track('newsletter', 1000)]);
+  // visitor-5: the conversion reached the emulator before the queued view: the clients' clock decides.
+  await update(org, 'visitor-5', [track('signup', 30_000)]);
+  await insights(org, 'visitor-5', [view(AB, 1, 20_000)]);
+  // visitor-6 converts without being exposed.
+  await update(org, 'visitor-6', [track('signup', 0)]);
+
+  const r = await results(org);
+  assert.deepEqual(r.goals, ['signup'], 'the --goal of the process');
+  assert.deepEqual(r.availableGoals, [{ name: 'signup', events: 6 }, { name: 'newsletter', events: 2 }]);
+  const g = goalOf(r, AB);
+  assert.deepEqual(pick(g.variants, 'visitors', 'conversions'), [{ visitors: 2, conversions: 1 }, { visitors: 3, conversions: 2 }]);
+  assert.equal(g.enoughData, false, 'five visitors say nothing yet');
+  // The figures are the statistics module's for these counts.
+  const [base, variant] = compareArms([{ visitors: 2, conversions: 1 }, { visitors: 3, conversions: 2 }]);
+  const w = wilsonInterval(2, 3);
+  assert.deepEqual([g.variants[1].rate, g.variants[1].rateLower, g.variants[1].rateUpper], [2 / 3, w.lower, w.upper]);
+  assert.equal(g.variants[0].rate, base.rate);
+  assert.deepEqual([g.variants[1].difference, g.variants[1].differenceLower, g.variants[1].differenceUpper, g.variants[1].probabilityToBeat],
+    [variant.vsBaseline.difference, variant.vsBaseline.lower, variant.vsBaseline.upper, variant.vsBaseline.probabilityToBeat]);
+  assert.equal(g.variants[0].difference, null);
+  const last = g.series.at(-1);
+  assert.deepEqual([last.visitors, last.conversions], [[2, 3], [1, 2]], 'the chart ends at the totals');
+
+  const other = await results(org, '&goal=newsletter&goal=signup');
+  assert.deepEqual(other.goals, ['newsletter', 'signup'], '?goal= chooses for this request');
+  assert.deepEqual(pick(goalOf(other, AB, 'newsletter').variants, 'visitors', 'conversions'), [{ visitors: 2, conversions: 0 }, { visitors: 3, conversions: 2 }]);
+});
+
+test('resent events count once: Insights retries and beacons, retried creates, updates and batches', async () => {
+  const org = newOrg();
+  const firstEvents = [page(0), track('signup', 5000)];
+  const created = await create(org, firstEvents);
+  assert.equal(created.status, 200);
+  const id = created.json.data.profile.id;
+  const again = await create(org, firstEvents); // its answer was lost: the client sends the same body again
+  assert.equal(again.status, 200);
+  assert.equal(again.json.data.profile.id, id, 'a retried create answers the profile it made, not a second visitor');
+
+  const batch = [view(AB, 1, 1000), view(AB, 1, 2000), component('component_click', AB, 1, 3000)];
+  await insights(org, id, batch);
+  await insights(org, id, batch); // a retry after a lost answer
+  await insights(org, id, batch, { 'Content-Type': 'text/plain;charset=UTF-8' }); // the same events from sendBeacon on page hide
+
+  const signup = track('signup', 8000);
+  await update(org, id, [signup]);
+  await update(org, id, [signup]); // retried
+  const partly = await update(org, id, [signup, track('newsletter', 9000)]); // one old, one new
+  assert.equal(partly.status, 200);
+
+  // A preflight applies nothing, so the same event sent for real afterwards still counts.
+  const later = track('newsletter', 9500);
+  assert.equal((await update(org, id, [later], '?type=preflight')).status, 200);
+  await update(org, id, [later]);
+
+  const batchEvent = { ...track('signup', 100), anonymousId: 'batch-visitor' };
+  const first = await call('POST', `/v2/organizations/${org}/environments/main/events`, { events: [batchEvent] });
+  const resent = await call('POST', `/v2/organizations/${org}/environments/main/events`, { events: [batchEvent] });
+  assert.equal(first.status, 200);
+  assert.equal(resent.status, 200);
+  assert.deepEqual(resent.json.data.profiles.map((p) => p.id), first.json.data.profiles.map((p) => p.id));
+
+  const r = await results(org);
+  assert.equal(r.totals.profiles, 2, 'the visitor and the batch visitor');
+  assert.equal(r.totals.insightsEvents, 3);
+  assert.deepEqual(r.availableGoals, [{ name: 'signup', events: 3 }, { name: 'newsletter', events: 2 }]);
+  const ab = expOf(r, AB);
+  assert.deepEqual(pick(ab.variants, 'visitors', 'views', 'clicks'), [{ visitors: 0, views: 0, clicks: 0 }, { visitors: 1, views: 2, clicks: 1 }]);
+  assert.deepEqual(pick(goalOf(r, AB).variants, 'conversions'), [{ conversions: 0 }, { conversions: 1 }]);
+});
+
+test('an identify that moves a visitor onto a known user keeps its exposure and conversion together', async () => {
+  const org = newOrg();
+  const user = (await create(org, [identify('ada', 0)])).json.data.profile.id;
+  const anonymous = (await create(org, [page(1000)])).json.data.profile.id;
+  assert.notEqual(anonymous, user);
+  await insights(org, anonymous, [view(AB, 1, 2000)]);
+  const signedIn = await update(org, anonymous, [identify('ada', 3000)]);
+  assert.equal(signedIn.json.data.profile.id, user, 'the emulator moved the visitor onto the user\'s profile');
+  await update(org, user, [track('signup', 4000)]);
+  const g = goalOf(await results(org), AB);
+  assert.deepEqual(pick(g.variants, 'visitors', 'conversions'), [{ visitors: 0, conversions: 0 }, { visitors: 1, conversions: 1 }]);
+});
+
+test('sample-ratio mismatch is flagged against the distribution; small samples carry a plain warning', async () => {
+  const org = newOrg();
+  for (let i = 0; i < 100; i++) await insights(org, `srm-${i}`, [view(AB, i < 75 ? 0 : 1, i), view(THREE, [0, 0, 1, 2][i % 4], i), ...(i < 2 ? [view(PERSONAL, 0, i)] : [view(PERSONAL, 1, i)])]);
+  const r = await results(org);
+  const ab = expOf(r, AB);
+  assert.equal(ab.srm.status, 'mismatch');
+  assert.equal(ab.srm.chiSquare, 25, '(75 − 50)² / 50 + (25 − 50)² / 50');
+  assert.ok(ab.srm.pValue < 1e-6);
+  assert.equal(expOf(r, THREE).srm.status, 'ok', '50 / 25 / 25 as configured');
+  assert.equal(expOf(r, PERSONAL).srm.status, 'mismatch', 'two visitors in a baseline that takes no traffic');
+  assert.equal(expOf(r, NEVER).srm.status, 'not-enough-data');
+
+  const html = (await call('GET', `/_emulator/?organization=${org}`)).text;
+  const card = html.split('<section class="card"').find((s) => s.includes(`data-experience-id="${AB}"`));
+  assert.match(card, /data-srm="mismatch" role="note">Sample ratio mismatch: visitors do not split as the distribution \(50 \/ 50\) says/);
+  assert.match(card, /Too few data to say anything yet/, 'no conversions yet: nothing to read');
+  const three = html.split('<section class="card"').find((s) => s.includes(`data-experience-id="${THREE}"`));
+  assert.match(three, /data-srm="ok">Sample ratio as expected \(50 \/ 25 \/ 25;/);
+});
+
+test('audiences that can never match are listed with code, id and why, as text', async () => {
+  const r = await results(newOrg());
+  const never = r.unevaluableAudiences.filter((u) => u.audienceId === 'audResultsNever');
+  assert.equal(never.length, 1);
+  assert.match(never[0].code, /^ctfl-opt\/E105$/);
+  assert.match(never[0].why, /empty/);
+  assert.equal(never[0].audienceName, `Never ${HOSTILE}`);
+  assert.deepEqual(expOf(r, NEVER).audience.unevaluable.map((u) => u.code), [never[0].code]);
+  const html = (await call('GET', '/_emulator/')).text;
+  const section = html.slice(html.indexOf('id="audiences"'));
+  assert.match(section, /<li><code>ctfl-opt\/E105<\/code> <strong>Never &lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quoted&quot;<\/strong> <code class="muted">audResultsNever<\/code>: nt_rules.any is empty/);
+});
+
+test('/_emulator/results validates its query with stable codes, answers 304 while nothing changed, and allows other origins', async () => {
+  const org = newOrg();
+  const bad = async (query, pattern) => {
+    const res = await call('GET', `/_emulator/results?${query}`);
+    assert.equal(res.status, 400, query);
+    assert.equal(res.json.error.code, 'ERR_INVALID_DATA');
+    assert.match(res.json.message, pattern);
+  };
+  await bad('organisation=x', /^query: unknown parameter "organisation"; use organization, environment, goal$/);
+  await bad('organization=%3Cx%3E', /^organization: expected 1–64 characters/);
+  await bad('organization=a&organization=b', /^organization: given 2 times/);
+  await bad('environment=a%20b', /^environment: /);
+  await bad('goal=', /^goal\[0\]: expected 1–256 characters$/);
+  await bad(`goal=${'x'.repeat(257)}`, /^goal\[0\]/);
+  await bad(Array.from({ length: 21 }, (_, i) => `goal=g${i}`).join('&'), /^goal: at most 20 goals/);
+  const post = await call('POST', '/_emulator/results');
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET, OPTIONS');
+
+  const first = await call('GET', `/_emulator/results?organization=${org}`, undefined, { Origin: 'https://site.example' });
+  assert.equal(first.headers.get('access-control-allow-origin'), 'https://site.example');
+  const etag = first.headers.get('etag');
+  assert.match(etag, /^"[\w-]+"$/);
+  const same = await fetch(`${emu.url}/_emulator/results?organization=${org}`, { headers: { 'If-None-Match': etag } });
+  assert.equal(same.status, 304);
+  await insights(org, 'etag-visitor', [view(AB, 0)]);
+  const changed = await call('GET', `/_emulator/results?organization=${org}`, undefined, { 'If-None-Match': etag });
+  assert.equal(changed.status, 200, 'a new event changes the answer');
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.equal(expOf(changed.json, AB).visitors, 1);
+  const preflight = await call('OPTIONS', '/_emulator/results', undefined, { Origin: 'https://site.example', 'Access-Control-Request-Method': 'GET' });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://site.example');
+});
+
+test('the dashboard shows the figures as escaped text; script and styles are same-origin files under a strict CSP', async () => {
+  const org = newOrg();
+  await insights(org, 'dash-visitor', [view(AB, 1, 0)]);
+  await update(org, 'dash-visitor', [track(HOSTILE, 1000)]);
+  assert.deepEqual((await call('POST', '/_emulator/goals', { goals: ['signup', HOSTILE] })).json, { goals: ['signup', HOSTILE] });
+  try {
+    const res = await call('GET', `/_emulator/?organization=${org}`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy');
+    assert.match(csp, /(^|; )default-src 'none'(;|$)/);
+    assert.match(csp, /(^|; )script-src 'self'(;|$)/);
+    assert.match(csp, /(^|; )style-src 'self'(;|$)/);
+    assert.doesNotMatch(csp, /unsafe/);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const html = res.text;
+    assert.deepEqual(html.match(/<script[^>]*>[^<]*<\/script>/g), ['<script src="/_emulator/dashboard.js" defer></script>'], 'one script, from a file');
+    // Attribute values hold escaped text only (no raw quote), so with them blanked what is left is markup.
+    const markup = html.replace(/"[^"]*"/g, '""');
+    assert.doesNotMatch(markup, /<style|<[^>]*\sstyle=|<[^>]*\son[a-z]+=/i, 'no inline styles or handlers');
+    assert.doesNotMatch(html, /<img/i);
+    assert.match(html, /<h2 id="exp-\d+-title">&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quoted&quot;<\/h2>/);
+    assert.match(html, /<input type="checkbox" id="goal-1" name="goal" value="&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quoted&quot;" checked="">/);
+    assert.match(html, /<h3>Goal <q>&lt;img src=x onerror=alert\(1\)&gt; &amp; &quot;quoted&quot;<\/q><\/h3>/);
+    const card = html.split('<section class="card"').find((s) => s.includes(`data-experience-id="${AB}"`));
+    assert.match(card, /<tr data-variant="1"><th scope="row">Variant 1<\/th><td data-label="Visitors" class="visitors">1<\/td><td data-label="Views" class="views">1<\/td>/);
+    assert.match(card, /<td data-label="Conversions" class="conversions">1 of 1<\/td>/);
+    assert.match(card, /<svg class="chart"[^>]* role="img" aria-labelledby="[^"]+"/);
+
+    const js = await call('GET', '/_emulator/dashboard.js');
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type'), /^text\/javascript/);
+    assert.equal(js.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(js.text, /\/_emulator\/results/);
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'Function(']) assert.ok(!js.text.includes(sink), sink);
+    const css = await call('GET', '/_emulator/dashboard.css');
+    assert.match(css.headers.get('content-type'), /^text\/css/);
+    assert.match(css.text, /@media/);
+  } finally {
+    await call('POST', '/_emulator/goals', { goals: ['signup'] });
+  }
+});
+
+test('goals: --goal at start, replaced with POST /_emulator/goals, validated', async () => {
+  assert.deepEqual((await call('GET', '/_emulator/goals')).json, { goals: ['signup'] });
+  try {
+    assert.deepEqual((await call('POST', '/_emulator/goals', { goals: ['purchase', 'signup', 'purchase'] })).json, { goals: ['purchase', 'signup'] });
+    assert.deepEqual((await results(newOrg())).goals, ['purchase', 'signup']);
+    for (const [body, pattern] of [
+      [{ goals: 'signup' }, /^goals: expected array/],
+      [{ goals: [''] }, /^goals\[0\]: /],
+      [{ goals: [], extra: true }, /extra/],
+      [{ goals: Array.from({ length: 21 }, (_, i) => `g${i}`) }, /^goals: /],
+      ['{"goals": [', /^body: malformed JSON/],
+    ]) {
+      const res = await call('POST', '/_emulator/goals', body);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.json.error.code, 'ERR_INVALID_DATA');
+      assert.match(res.json.message, pattern);
+    }
+    assert.deepEqual((await call('GET', '/_emulator/goals')).json, { goals: ['purchase', 'signup'] }, 'a refused change changes nothing');
+    assert.equal((await call('DELETE', '/_emulator/goals')).status, 405);
+  } finally {
+    await call('POST', '/_emulator/goals', { goals: ['signup'] });
+  }
+  assert.deepEqual(parseServeFlags(['--goal', 'a', '--goal=b', '--goal', 'a']).goals, ['a', 'b']);
+  assert.throws(() => parseServeFlags(['--goal']), /ctfl-opt\/E101: --goal needs a value/);
+  assert.throws(() => parseServeFlags(['--goal=']), /ctfl-opt\/E101: --goal takes a track event name of 1 to 256 characters/);
+});
+
+test('--data: conversions and the memory of applied messageIds survive restarts and compaction', async () => {
+  const data = join(dir, 'data');
+  const org = 'persisted';
+  const signup = track('signup', 5000);
+  let e = await startEmulator(['--data', data, '--goal', 'signup'], { space: spaceFile });
+  const get = async (base) => (await (await fetch(`${base}/_emulator/results?organization=${org}`)).json());
+  const post = (base, path, body) => fetch(base + path, { method: 'POST', body: JSON.stringify(body) });
+  try {
+    await post(e.url, `/v1/organizations/${org}/environments/main/events`, [{ profile: { id: 'kept' }, events: [view(AB, 1, 0)] }]);
+    await post(e.url, `/v2/organizations/${org}/environments/main/profiles/kept`, { events: [signup] });
+  } finally {
+    assert.equal(await e.stop(), 0);
+  }
+  for (let restart = 0; restart < 2; restart++) { // the second start reads the snapshot the first one compacted into
+    e = await startEmulator(['--data', data, '--goal', 'signup'], { space: spaceFile });
+    try {
+      await post(e.url, `/v2/organizations/${org}/environments/main/profiles/kept`, { events: [signup] }); // resent after the restart
+      const r = await get(e.url);
+      assert.deepEqual(pick(goalOf(r, AB).variants, 'visitors', 'conversions'), [{ visitors: 0, conversions: 0 }, { visitors: 1, conversions: 1 }], `restart ${restart}`);
+      assert.deepEqual(r.availableGoals, [{ name: 'signup', events: 1 }], `the resend is still recognized (restart ${restart})`);
+    } finally {
+      assert.equal(await e.stop(), 0);
+    }
+  }
+});
