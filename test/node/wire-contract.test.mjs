@@ -5,13 +5,9 @@
 // accept or refuse while the server does the opposite.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
 import fc from 'fast-check';
-import { root, startEmulator } from '../helpers/emulator.mjs';
+import { importTs } from '../helpers/bundle-ts.mjs';
+import { startEmulator } from '../helpers/emulator.mjs';
 
 const SCHEMAS = [
   'ProfileId', 'NamespaceId', 'Query', 'JsonObject', 'PageContext', 'StateEntry', 'Handle', 'Location', 'SessionStatistics', 'Profile',
@@ -22,20 +18,12 @@ const SCHEMAS = [
 let browser;
 let zod;
 let tamper;
-let dir;
 let emu;
 const answers = []; // real Experience API envelopes from the emulator
 
 before(async () => {
-  // The sources are TypeScript: bundle each side into a module Node can import.
-  dir = mkdtempSync(join(tmpdir(), 'wire-contract-'));
-  const build = async (entry, name) => {
-    const out = join(dir, `${name}.mjs`);
-    await esbuild.build({ entryPoints: [join(root, entry)], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
-    return import(pathToFileURL(out).href);
-  };
   [browser, zod, tamper] = await Promise.all([
-    build('src/core/wire.ts', 'browser'), build('src/core/wire-zod.ts', 'zod'), build('test/fixtures/tamper-values.ts', 'tamper'),
+    importTs('src/core/wire.ts'), importTs('src/core/wire-zod.ts'), importTs('test/fixtures/tamper-values.ts'),
   ]);
   emu = await startEmulator();
   const org = `contract-${process.pid}`;
@@ -55,10 +43,7 @@ before(async () => {
   answers.push(await (await fetch(base, { method: 'POST', body: '{"events":[]}' })).json()); // an error envelope
 });
 
-after(() => {
-  emu?.child.kill('SIGTERM');
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => emu?.child.kill('SIGTERM'));
 
 const verdict = (schema, value) => {
   const b = browser[schema].safeParse(value);
