@@ -74,6 +74,9 @@ export async function startBenchSite({ emulatorUrl }) {
   const eventUrl = (req) => `http://${req.headers.host}${req.url}`;
 
   const routes = {
+    // The floor: the same page with the variant inline and no script at all — what a static page
+    // that already knew the visitor would show. Every scenario is reported against it.
+    '/floor.html': async () => page('', `<ctfl-optimized-entry class="hero">${VARIANT_HTML}</ctfl-optimized-entry>`),
     '/ours.html': async (req) => page(ourScript('', new URL(req.url, 'http://x').searchParams.get('persist') !== '0'), clientHero(`entry-id="${BASELINE_ID}"`)),
     '/reference.html': async () => page(referenceScript(), clientHero('style="visibility: hidden"')),
     // Server handoff with our server entry: the server decides and renders, the browser adopts.

@@ -17,9 +17,18 @@ const TIMING_PROBE = `
     return Array.prototype.push.call(this, v);
   } });
   window.__cls = 0;
+  window.__longTasks = 0;
+  try {
+    new PerformanceObserver(function (list) {
+      for (const e of list.getEntries()) window.__longTasks += e.duration;
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (e) { /* no long task timing */ }
   new PerformanceObserver(function (list) {
     for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
   }).observe({ type: 'layout-shift', buffered: true });`;
+
+/** The same markup with the variant inline and no script: what each scenario is measured against. */
+const FLOOR = { url: '/floor.html' };
 
 export const SCENARIOS = [
   { key: 'newVisitor', label: 'new visitor (first page view, in the audience)',
@@ -41,18 +50,35 @@ const waitVariant = (page) => page.waitForFunction((t) => window.__frames?.inclu
 async function measure(browser, siteUrl, { url, prime }) {
   const context = await browser.newContext();
   try {
+    return await measureIn(context, siteUrl, { url, prime });
+  } finally {
+    await context.close();
+  }
+}
+
+async function measureIn(context, siteUrl, { url, prime }) {
+  {
     await context.addInitScript(FRAME_PROBE);
     await context.addInitScript(TIMING_PROBE);
-    const page = await context.newPage();
     const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
     if (prime) {
-      await page.goto(siteUrl + prime);
-      await waitVariant(page);
-      await page.waitForTimeout(50); // let the SDK finish writing its caches
+      // The priming view in a page of its own: the measured page's counters start from zero.
+      const primer = await context.newPage();
+      primer.on('pageerror', (e) => errors.push(String(e)));
+      await primer.goto(siteUrl + prime);
+      await waitVariant(primer);
+      await primer.waitForTimeout(50); // let the SDK finish writing its caches
+      await primer.close();
     }
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    // Main-thread cost of the page (Chromium's own counters): script evaluation and all tasks.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const before = metricsOf(await cdp.send('Performance.getMetrics'));
     await page.goto(siteUrl + url);
     await waitVariant(page);
+    const after = metricsOf(await cdp.send('Performance.getMetrics'));
     // Two more frames and a pause: late layout shifts are counted too.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
     const m = await page.evaluate(({ baseline, variant }) => {
@@ -72,14 +98,20 @@ async function measure(browser, siteUrl, { url, prime }) {
         headScriptDoneMs: window.__headScriptDone ?? null,
         // When the browser's first Experience API request left (none on a handed-off page of ours).
         requestStartMs: performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name))?.startTime ?? null,
+        // A parser-blocking script runs as soon as it has arrived: its responseEnd is when it starts.
+        scriptStartMs: performance.getEntriesByType('resource').find((e) => /\/(dist\/optimization\.umd|reference\/page)\.js$/.test(e.name))?.responseEnd ?? null,
+        longTaskMs: window.__longTasks ?? 0,
+        framesBefore: i,
       };
     }, { baseline: HERO_BASELINE, variant: HERO_VARIANT });
     if (errors.length) throw new Error(`page errors on ${url}: ${errors.join('; ')}`);
+    m.scriptMs = (after.ScriptDuration - before.ScriptDuration) * 1000;
+    m.taskMs = (after.TaskDuration - before.TaskDuration) * 1000;
     return m;
-  } finally {
-    await context.close();
   }
 }
+
+const metricsOf = ({ metrics }) => Object.fromEntries(metrics.map((x) => [x.name, x.value]));
 
 const summarizeRuns = (runs) => ({
   ttpcMs: summarize(runs.map((r) => r.ttpcMs)),
@@ -91,6 +123,13 @@ const summarizeRuns = (runs) => ({
   fcpMs: summarize(runs.map((r) => r.fcpMs)),
   requestStartMs: summarize(runs.map((r) => r.requestStartMs)),
   headScriptDoneMs: summarize(runs.map((r) => r.headScriptDoneMs)),
+  scriptStartMs: summarize(runs.map((r) => r.scriptStartMs)),
+  // Per run: how long after the SDK's script started to run its first Experience request left.
+  requestAfterScriptStartMs: summarize(runs.map((r) => (r.requestStartMs === null || r.scriptStartMs === null ? null : r.requestStartMs - r.scriptStartMs))),
+  scriptMs: summarize(runs.map((r) => r.scriptMs)),
+  taskMs: summarize(runs.map((r) => r.taskMs)),
+  longTaskMs: summarize(runs.map((r) => r.longTaskMs)),
+  framesBefore: summarize(runs.map((r) => r.framesBefore)),
   // Per run: how long after the SDK's script ran its first Experience request left.
   requestAfterScriptMs: summarize(runs.map((r) => (r.requestStartMs === null || r.headScriptDoneMs === null ? null : r.requestStartMs - r.headScriptDoneMs))),
   maxBaselineFrames: Math.max(...runs.map((r) => r.baselineFrames)),
@@ -103,23 +142,31 @@ const summarizeRuns = (runs) => ({
 export async function benchPaint({ browser, siteUrl, runs, warmup = true, log = () => {} }) {
   // One warm-up view of each page, not counted (first compile of each script, server caches).
   const sides = (s) => ['ours', 'reference'].filter((side) => s[side]);
-  if (warmup) for (const s of SCENARIOS) for (const side of sides(s)) await measure(browser, siteUrl, s[side]);
+  if (warmup) {
+    await measure(browser, siteUrl, FLOOR);
+    for (const s of SCENARIOS) for (const side of sides(s)) await measure(browser, siteUrl, s[side]);
+  }
   const scenarios = {};
   for (const s of SCENARIOS) {
-    const raw = { ours: [], reference: [] };
+    const raw = { ours: [], reference: [], floor: [] };
     for (let i = 0; i < runs; i++) {
-      // Alternate which SDK goes first, so drifting machine load is shared evenly.
-      const order = i % 2 ? sides(s).reverse() : sides(s);
-      for (const side of order) raw[side].push(await measure(browser, siteUrl, s[side]));
+      // Alternate which page goes first, so drifting machine load is shared evenly; the floor is
+      // measured in every round, next to the pages it is compared with.
+      const order = [...sides(s), 'floor'];
+      if (i % 2) order.reverse();
+      for (const side of order) raw[side].push(await measure(browser, siteUrl, side === 'floor' ? FLOOR : s[side]));
     }
     const ours = summarizeRuns(raw.ours);
     const reference = s.reference ? summarizeRuns(raw.reference) : null;
+    const floor = summarizeRuns(raw.floor);
     const theirs = reference ?? scenarios[s.compareWith]?.reference;
+    const overFloor = (x) => (x ? { ttpcMs: x.ttpcMs.median - floor.ttpcMs.median, fcpMs: x.fcpMs.median - floor.fcpMs.median } : null);
     scenarios[s.key] = {
       label: s.label, diagnostic: !!s.diagnostic, comparedWith: reference ? s.key : s.compareWith,
-      ours, reference, ttpcRatio: ratio(ours.ttpcMs.median, theirs?.ttpcMs.median), raw,
+      ours, reference, floor, oursOverFloor: overFloor(ours), referenceOverFloor: overFloor(theirs),
+      ttpcRatio: ratio(ours.ttpcMs.median, theirs?.ttpcMs.median), raw,
     };
-    log(`  ${s.key}: ours ${ours.ttpcMs.median.toFixed(1)} ms, reference ${theirs ? theirs.ttpcMs.median.toFixed(1) : 'n/a'} ms`);
+    log(`  ${s.key}: ours ${ours.ttpcMs.median.toFixed(1)} ms, reference ${theirs ? theirs.ttpcMs.median.toFixed(1) : 'n/a'} ms, floor ${floor.ttpcMs.median.toFixed(1)} ms`);
   }
   return { runs, warmup, scenarios };
 }

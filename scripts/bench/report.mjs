@@ -69,6 +69,7 @@ export function renderReport(report) {
     const rows = [
       ...Object.values(w.ours).map((x) => [`ours: ${md(x.label)}`, B(x.raw), B(x.gzip), B(x.brotli)]),
       ...w.chunks.map((c) => [`ours: ${c.file} (lazily loaded chunk, not in the bundle above)`, B(c.raw), B(c.gzip), B(c.brotli)]),
+      ...(w.total ? [['ours: total, the blocking file and every chunk (sum of separately compressed files)', B(w.total.raw), B(w.total.gzip), B(w.total.brotli)]] : []),
       ...Object.values(w.reference).map((x) => [`reference: ${x.label}`, B(x.raw), B(x.gzip), B(x.brotli)]),
     ];
     out.push(table(['bundle', 'minified', 'gzip', 'brotli'], rows), '');
@@ -92,10 +93,12 @@ export function renderReport(report) {
         rows.push([side === 'ours' ? s.label : '', side, ms(x.ttpcMs), ms(x.fcpMs), ms(x.ttfbMs), ms(x.headScriptDoneMs),
           x.requestStartMs ? ms(x.requestStartMs) : 'none', fmtNum(x.maxBaselineFrames), fmtNum(x.hiddenFrames.median), fmtNum(x.emptyFrames?.max ?? 0), fmtNum(x.maxCls, 4)]);
       }
+      if (s.floor) rows.push(['', 'floor', ms(s.floor.ttpcMs), ms(s.floor.fcpMs), ms(s.floor.ttfbMs), '', 'none', '0', '0', fmtNum(s.floor.emptyFrames?.max ?? 0), fmtNum(s.floor.maxCls, 4)]);
       rows.push(['', '**ratio**', `**${fmtRatio(s.ttpcRatio)}**`, '', '', '', '', '', '', '', '']);
     }
     out.push(table(['scenario', 'SDK', 'time to personalized content', 'first contentful paint', 'first byte', '`<head>` script executed', 'browser\'s Experience request sent', 'baseline frames before the variant (max)', 'hidden frames before it (median)', 'frames before it with the hero still being parsed (max)', 'CLS (max)'], rows), '');
-    out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing).', '');
+    out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing). "floor": the same page with the variant inline and no script (`/floor.html`), measured in every round next to the others.', '');
+    out.push(...floorSection(report, p));
   } else out.push(failed(S.paint));
 
   // 3. Swap
@@ -105,6 +108,12 @@ export function renderReport(report) {
     out.push(table(['entries', 'all swaps committed', 'per entry', 'next frame rendered'], sw.points.map((pt) => [
       fmtNum(pt.entries), ms(pt.commitMs), `${fmtNum(pt.commitUsPerEntry, 1)} µs`, ms(pt.paintMs),
     ])), '');
+    if (sw.points[0]?.viewsMs) {
+      out.push(`Then, on the same page, ${sw.views} views flow in (\`trackView()\`, as the elements send them): each changes the runtime's state but nothing an entry shows. "Re-renders per view": how many entries asked the runtime for their decision again (\`resolveEntry()\` calls), per view.`, '');
+      out.push(table(['entries', `${sw.views} views`, 're-renders per view'], sw.points.map((pt) => [
+        fmtNum(pt.entries), ms(pt.viewsMs), fmtNum(pt.resolutionsPerView.median),
+      ])), '');
+    }
     out.push('![DOM swap cost against the number of entries](scaling.svg)', '');
   } else out.push(failed(S.swap));
 
@@ -136,6 +145,43 @@ export function renderReport(report) {
   const bad = Object.entries(S).filter(([, s]) => s.status !== 'ok');
   if (bad.length) out.push('## Failed sections', '', ...bad.map(([k, s]) => `- ${k}: ${s.error}`), '');
   return out.join('\n');
+}
+
+const FRAME_MS = 1000 / 60;
+const d = (x) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${fmtNum(x, 1)} ms`);
+
+/** Each scenario against the floor page, the main-thread cost, and the targets of the script tag. */
+function floorSection(report, p) {
+  const out = ['### Against the floor, and main-thread time', ''];
+  const withFloor = Object.values(p.scenarios).filter((s) => s.floor);
+  if (!withFloor.length) return ['_No floor measured._', ''];
+  out.push(table(['scenario', 'floor', 'ours − floor', 'reference − floor', 'ours ÷ reference', 'FCP ours − floor', 'frames before the variant, ours (max)', 'script evaluation, ours / reference / floor', 'long tasks, ours / reference'], withFloor.map((s) => {
+    const r = s.reference ?? p.scenarios[s.comparedWith]?.reference;
+    return [s.label, ms(s.floor.ttpcMs), d(s.oursOverFloor?.ttpcMs), d(s.referenceOverFloor?.ttpcMs), fmtRatio(s.ttpcRatio), d(s.oursOverFloor?.fcpMs),
+      fmtNum(s.ours.framesBefore?.max ?? NaN), `${fmtNum(s.ours.scriptMs?.median ?? NaN, 1)} / ${r ? fmtNum(r.scriptMs?.median ?? NaN, 1) : 'n/a'} / ${fmtNum(s.floor.scriptMs?.median ?? NaN, 1)} ms`,
+      `${fmtNum(s.ours.longTaskMs?.median ?? NaN, 0)} / ${r ? fmtNum(r.longTaskMs?.median ?? NaN, 0) : 'n/a'} ms`];
+  })), '');
+  out.push('Medians. "ours − floor": how much later than the static page the variant showed. Script evaluation and long tasks: Chromium\'s `ScriptDuration` (Performance.getMetrics) and `longtask` entries from navigation to the variant; the floor\'s figure is the probes\' own cost.', '');
+  const lat = report.plan.emulatorLatencyMs;
+  const rows = [];
+  const sc = p.scenarios;
+  const target = (name, figure, limit, met) => rows.push([name, figure, limit, met === null ? 'n/a' : met ? 'met' : '**not met**']);
+  for (const k of ['newVisitor', 'returning', 'newVisitorNoPersistence']) {
+    const g = sc[k]?.ours.requestAfterScriptStartMs;
+    if (g && g.median !== null) target(`first Experience request after the bundle starts, ${sc[k].label}`, `${fmtNum(g.median, 1)} ms (max ${fmtNum(g.max, 1)})`, '≤ 5 ms', g.median <= 5);
+  }
+  if (sc.newVisitor?.floor) target('new visitor, time to personalized content over the floor', d(sc.newVisitor.oursOverFloor.ttpcMs), `≤ ${lat} ms latency + 2 frames (${fmtNum(lat + 2 * FRAME_MS, 1)} ms)`, sc.newVisitor.oursOverFloor.ttpcMs <= lat + 2 * FRAME_MS);
+  for (const k of ['returning', 'handoff']) {
+    const s = sc[k];
+    if (!s?.floor) continue;
+    target(`${s.label}, over the floor`, d(s.oursOverFloor.ttpcMs), `≤ 1 frame (${fmtNum(FRAME_MS, 1)} ms)`, s.oursOverFloor.ttpcMs <= FRAME_MS);
+    target(`${s.label}, variant in the first painted frame`, `${fmtNum(s.ours.framesBefore.max)} frame(s) before it (max)`, '0', s.ours.framesBefore.max === 0);
+  }
+  for (const s of withFloor.filter((x) => !x.diagnostic)) {
+    target(`first contentful paint with the tag, ${s.label}`, d(s.oursOverFloor.fcpMs), `≤ without it + 1 frame (${fmtNum(FRAME_MS, 1)} ms)`, s.oursOverFloor.fcpMs <= FRAME_MS);
+  }
+  out.push('### Targets of the script tag', '', table(['target', 'figure (median)', 'limit', ''], rows), '');
+  return out;
 }
 
 /** An explanation for every comparison where our figure is not clearly better (ratio ≥ 0.95). */

@@ -81,8 +81,11 @@ export async function benchWeight() {
     gzip: ratio(ours[o].gzip, reference[r].gzip),
     brotli: ratio(ours[o].brotli, reference[r].brotli),
   }));
+  // What a page that uses everything downloads: the blocking file, then each chunk it may load.
+  const total = { raw: 0, gzip: 0, brotli: 0 };
+  for (const x of [ours.umd, ...chunks]) for (const k of Object.keys(total)) total[k] += x[k];
   return {
-    ours, chunks, reference, ratios,
+    ours, chunks, total, reference, ratios,
     referenceVersions: Object.fromEntries(['@ninetailed/experience.js', '@ninetailed/experience.js-plugin-insights', '@ninetailed/experience.js-plugin-privacy']
       .map((n) => [n, referenceVersion(n)])),
     method: 'gzip level 9, brotli quality 11; scenarios bundled with esbuild (IIFE, minified, platform browser, target es2022, no legal comments)',
