@@ -76,7 +76,13 @@ export async function startBenchSite({ emulatorUrl }) {
   const routes = {
     // The floor: the same page with the variant inline and no script at all — what a static page
     // that already knew the visitor would show. Every scenario is reported against it.
-    '/floor.html': async () => page('', `<ctfl-optimized-entry class="hero">${VARIANT_HTML}</ctfl-optimized-entry>`),
+    // `?decide=1`: after the same server-side Experience call as the handoff page, its floor.
+    '/floor.html': async (req) => {
+      if (new URL(req.url, 'http://x').searchParams.get('decide') === '1') {
+        await ours.forRequest({ consent: true, locale: 'en-US', eventContext: { page: { url: eventUrl(req), referrer: '', title: 'bench' } } }).page();
+      }
+      return page('', `<ctfl-optimized-entry class="hero">${VARIANT_HTML}</ctfl-optimized-entry>`);
+    },
     '/ours.html': async (req) => page(ourScript('', new URL(req.url, 'http://x').searchParams.get('persist') !== '0'), clientHero(`entry-id="${BASELINE_ID}"`)),
     '/reference.html': async () => page(referenceScript(), clientHero('style="visibility: hidden"')),
     // Server handoff with our server entry: the server decides and renders, the browser adopts.

@@ -37,7 +37,8 @@ export const SCENARIOS = [
     ours: { prime: '/ours.html?utm_campaign=spring', url: '/ours.html' },
     reference: { prime: '/reference.html?utm_campaign=spring', url: '/reference.html' } },
   { key: 'handoff', label: 'server handoff (server-rendered variant, first page view)',
-    ours: { url: '/handoff/ours.html?utm_campaign=spring' }, reference: { url: '/handoff/reference.html?utm_campaign=spring' } },
+    ours: { url: '/handoff/ours.html?utm_campaign=spring' }, reference: { url: '/handoff/reference.html?utm_campaign=spring' },
+    floor: { url: '/floor.html?decide=1&utm_campaign=spring' } },
   // Diagnostic, ours only: without persistence consent the runtime has no IndexedDB state to load
   // before its first request. Compared with the reference's new visitor.
   { key: 'newVisitorNoPersistence', label: 'new visitor, persistence consent withheld (diagnostic, ours only)', diagnostic: true,
@@ -144,6 +145,7 @@ export async function benchPaint({ browser, siteUrl, runs, warmup = true, log = 
   const sides = (s) => ['ours', 'reference'].filter((side) => s[side]);
   if (warmup) {
     await measure(browser, siteUrl, FLOOR);
+    for (const s of SCENARIOS) if (s.floor) await measure(browser, siteUrl, s.floor);
     for (const s of SCENARIOS) for (const side of sides(s)) await measure(browser, siteUrl, s[side]);
   }
   const scenarios = {};
@@ -154,7 +156,7 @@ export async function benchPaint({ browser, siteUrl, runs, warmup = true, log = 
       // measured in every round, next to the pages it is compared with.
       const order = [...sides(s), 'floor'];
       if (i % 2) order.reverse();
-      for (const side of order) raw[side].push(await measure(browser, siteUrl, side === 'floor' ? FLOOR : s[side]));
+      for (const side of order) raw[side].push(await measure(browser, siteUrl, side === 'floor' ? s.floor ?? FLOOR : s[side]));
     }
     const ours = summarizeRuns(raw.ours);
     const reference = s.reference ? summarizeRuns(raw.reference) : null;

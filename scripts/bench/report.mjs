@@ -97,7 +97,7 @@ export function renderReport(report) {
       rows.push(['', '**ratio**', `**${fmtRatio(s.ttpcRatio)}**`, '', '', '', '', '', '', '', '']);
     }
     out.push(table(['scenario', 'SDK', 'time to personalized content', 'first contentful paint', 'first byte', '`<head>` script executed', 'browser\'s Experience request sent', 'baseline frames before the variant (max)', 'hidden frames before it (median)', 'frames before it with the hero still being parsed (max)', 'CLS (max)'], rows), '');
-    out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing). "floor": the same page with the variant inline and no script (`/floor.html`), measured in every round next to the others.', '');
+    out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing). "floor": the same page with the variant inline and no script (`/floor.html`; for the server handoff, served after the same server-side Experience call), measured in every round next to the others.', '');
     out.push(...floorSection(report, p));
   } else out.push(failed(S.paint));
 
