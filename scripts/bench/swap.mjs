@@ -3,9 +3,15 @@
 // moment the runtime publishes it, until every element has swapped to the variant (committed to the
 // DOM), and until the next frame with those swaps has rendered. The network is not in the figure:
 // the clock starts when the response has been applied to the runtime's state.
+//
+// Re-render cost, on the same page afterwards: views flowing in (trackView(), as the elements send
+// them) change the runtime's state but nothing any entry shows. We count how often entries asked the
+// runtime for their decision (resolveEntry() calls, the work of a re-render) and time the views.
 import { summarize } from './stats.mjs';
 
 export const SIZES = [10, 100, 1000];
+/** Views sent per measurement: each is one state change (the emitted-events list). */
+export const VIEWS = 100;
 
 async function once(browser, siteUrl, n) {
   const context = await browser.newContext();
@@ -23,7 +29,24 @@ async function once(browser, siteUrl, n) {
     const m = await page.evaluate(() => ({ ...window.__swap }));
     if (errors.length) throw new Error(`page errors with ${n} entries: ${errors.join('; ')}`);
     if (m.swapped !== n || m.total !== n) throw new Error(`${m.swapped} of ${m.total} entries (expected ${n}) showed the variant when the selection had been applied`);
-    return { commitMs: m.committed - m.t0, paintMs: m.painted - m.t0, loadMs };
+    const r = await page.evaluate((views) => {
+      const sdk = window.optimization;
+      let resolutions = 0;
+      const resolve = sdk.resolveEntry;
+      sdk.resolveEntry = function (...args) { resolutions++; return resolve.apply(this, args); };
+      let changes = -1; // subscribe() calls once at once
+      const off = sdk.states.events.subscribe(() => { changes++; });
+      const t0 = performance.now();
+      for (let i = 0; i < views; i++) {
+        void sdk.trackView({ componentId: `bench-view-${i}`, viewId: `bench-view-${i}`, viewDurationMs: 1000, sticky: false });
+      }
+      const ms = performance.now() - t0;
+      sdk.resolveEntry = resolve;
+      off();
+      return { ms, resolutions, emitted: changes };
+    }, VIEWS);
+    if (r.emitted < VIEWS) throw new Error(`only ${r.emitted} of ${VIEWS} views left the consent gate`);
+    return { commitMs: m.committed - m.t0, paintMs: m.painted - m.t0, loadMs, viewsMs: r.ms, resolutionsPerView: r.resolutions / VIEWS };
   } finally {
     await context.close();
   }
@@ -40,11 +63,14 @@ export async function benchSwap({ browser, siteUrl, runs, sizes = SIZES, warmup 
       entries: n,
       commitMs: summarize(raw.map((r) => r.commitMs)),
       paintMs: summarize(raw.map((r) => r.paintMs)),
+      viewsMs: summarize(raw.map((r) => r.viewsMs)),
+      resolutionsPerView: summarize(raw.map((r) => r.resolutionsPerView)),
       raw,
     };
     point.commitUsPerEntry = (point.commitMs.median * 1000) / n;
     points.push(point);
-    log(`  ${n} entries: committed ${point.commitMs.median.toFixed(2)} ms, next frame ${point.paintMs.median.toFixed(2)} ms`);
+    log(`  ${n} entries: committed ${point.commitMs.median.toFixed(2)} ms, next frame ${point.paintMs.median.toFixed(2)} ms; `
+      + `${VIEWS} views ${point.viewsMs.median.toFixed(2)} ms, ${point.resolutionsPerView.median} entry re-renders per view`);
   }
-  return { runs, points };
+  return { runs, views: VIEWS, points };
 }
