@@ -321,14 +321,16 @@ export class ContentfulOptimization {
    * `buildPayload()` gives the page payload, otherwise `{ properties }` is sent.
    */
   trackCurrentPage(options: TrackCurrentPageOptions): Promise<EventResult> {
-    const problem = payloadProblem('trackCurrentPage', options)
+    const problem = payloadProblem('trackCurrentPage', options, arguments[1])
       ?? (options.initialPageEvent !== undefined && options.initialPageEvent !== 'emit' && options.initialPageEvent !== 'skip'
         ? `trackCurrentPage() takes ${formOf('trackCurrentPage')}: "initialPageEvent" must be "emit" or "skip"` : undefined);
     if (problem) return Promise.resolve(this.#refuse(problem));
-    const first = this.#routeKey === undefined;
-    if (options.routeKey === this.#routeKey) return Promise.resolve({ accepted: false });
-    this.#routeKey = options.routeKey;
-    if (first && options.initialPageEvent === 'skip') return Promise.resolve({ accepted: false });
+    const key = options.routeKey;
+    if (key === this.#routeKey) return Promise.resolve({ accepted: false });
+    if (this.#routeKey === undefined && options.initialPageEvent === 'skip') {
+      this.#routeKey = key;
+      return Promise.resolve({ accepted: false });
+    }
     let payload: unknown = { properties: options.properties };
     if (options.buildPayload) {
       try { payload = options.buildPayload(); } catch (error) {
@@ -336,7 +338,13 @@ export class ContentfulOptimization {
         return Promise.resolve({ accepted: false });
       }
     }
-    return this.page(payload as PagePayload);
+    // The route counts as reported once its page event is taken: a blocked, malformed or refused one
+    // is sent again by the next call for the same route.
+    const previous = this.#routeKey;
+    this.#routeKey = key;
+    const sent = this.page(payload as PagePayload);
+    void sent.then((r) => { if (!r.accepted && this.#routeKey === key) this.#routeKey = previous; });
+    return sent;
   }
 
   /** A view. Sticky views go to the Experience API first (so the API pins the variant), then Insights. */

@@ -14,7 +14,7 @@ export const DEFAULT_EXPERIENCE_URL = 'https://experience.ninetailed.co/';
 export const DEFAULT_INSIGHTS_URL = 'https://ingest.insights.ninetailed.co/';
 export const REQUEST_TIMEOUT_MS = 3000;
 
-export type FailureReason = 'offline' | 'network' | 'timeout' | 'http' | 'invalid-response' | 'api-error';
+export type FailureReason = 'offline' | 'network' | 'timeout' | 'http' | 'invalid-response' | 'api-error' | 'invalid-request';
 
 export type ApiResult<T> =
   | { ok: true; data: T; status: number }
@@ -121,7 +121,11 @@ export async function sendExperienceEvents(r: ExperienceRequest): Promise<ApiRes
   if (r.stateEntries?.length) body.meta = { state: { entries: r.stateEntries.map(({ key, value }) => ({ key, value })) } };
   const headers: Record<string, string> = { 'Content-Type': 'text/plain' };
   if (r.ip) headers['X-Force-IP'] = r.ip;
-  const text = JSON.stringify(body);
+  let text: string;
+  // Never an exception in the page: events the runtime checked should always have a JSON form.
+  try { text = JSON.stringify(body); } catch (error) {
+    return { ok: false, reason: 'invalid-request', message: `the events have no JSON form (${String(error).slice(0, 80)})`, retryable: false };
+  }
   const res = await request(
     experienceUrl(r),
     // Browsers refuse keepalive bodies over 64 KB outright (a "network error" that retrying never

@@ -24,6 +24,8 @@ export interface Check<T> {
   run(value: unknown, path: (string | number)[], issues: Issue[]): T;
   readonly optional?: true;
   readonly shape?: Record<string, Check<unknown>>;
+  /** A loose object: keys outside `shape` are kept, so they are not unknown. */
+  readonly loose?: boolean;
 }
 export type Infer<C> = C extends Check<infer T> ? T : never;
 
@@ -77,7 +79,7 @@ export const oneOf = <const T extends readonly string[]>(...values: T): Check<T[
   is((v) => values.includes(v as T[number]), `expected one of ${values.join(', ')}`);
 
 export const optional = <T>(inner: Check<T>): Check<T | undefined> =>
-  check((v, path, issues) => (v === undefined ? undefined : inner.run(v, path, issues)), { optional: true, shape: inner.shape });
+  check((v, path, issues) => (v === undefined ? undefined : inner.run(v, path, issues)), { optional: true, shape: inner.shape, loose: inner.loose });
 
 export const array = <T>(item: Check<T>): Check<T[]> =>
   check((v, path, issues) => {
@@ -85,7 +87,10 @@ export const array = <T>(item: Check<T>): Check<T[]> =>
       issues.push({ path, message: 'expected array' });
       return [];
     }
-    return v.map((x, i) => item.run(x, [...path, i], issues));
+    // By index, not map(): a hole of a sparse array is checked as `undefined`, as zod does.
+    const out: T[] = [];
+    for (let i = 0; i < v.length; i++) out.push(item.run(v[i], [...path, i], issues));
+    return out;
   });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -104,17 +109,17 @@ function obj<S extends Shape>(shape: S, loose: boolean): Check<ObjectOf<S>> {
     const out: Record<string, unknown> = {};
     if (loose) for (const k of Object.keys(v)) if (k !== '__proto__') out[k] = v[k];
     for (const k of Object.keys(shape)) {
-      const has = Object.prototype.hasOwnProperty.call(v, k);
-      if (!has && !shape[k]!.optional) {
+      // Read as zod reads a key (inherited ones too); a missing key of a required kind is named.
+      const value = v[k];
+      if (value === undefined && !shape[k]!.optional && !(k in v)) {
         issues.push({ path: [...path, k], message: 'required' });
         continue;
       }
-      const parsed = shape[k]!.run(has ? v[k] : undefined, [...path, k], issues);
-      if (parsed !== undefined) out[k] = parsed;
-      else delete out[k];
+      const parsed = shape[k]!.run(value, [...path, k], issues);
+      if (parsed !== undefined || k in v) out[k] = parsed;
     }
     return out as ObjectOf<S>;
-  }, { shape });
+  }, { shape, loose });
 }
 
 /** An object with these keys; others are dropped. */

@@ -6,7 +6,7 @@
 import { nearest } from './text.js';
 
 /** An object's keys and, for nested objects, theirs (`checks.ts` validators carry `shape`). */
-export interface KeyShape { readonly [key: string]: { readonly shape?: KeyShape } }
+export interface KeyShape { readonly [key: string]: { readonly shape?: KeyShape; readonly loose?: boolean } }
 
 /** `api.experienceBaseURL` (did you mean "experienceBaseUrl"?) — one line per unknown key, at most 10. */
 export function unknownKeys(input: unknown, shape: KeyShape, prefix = ''): string[] {
@@ -18,7 +18,8 @@ export function unknownKeys(input: unknown, shape: KeyShape, prefix = ''): strin
     if (!child) {
       const near = nearest(key, known);
       out.push(`"${prefix}${key.slice(0, 40)}"${near ? ` (did you mean "${prefix}${near}"?)` : ''}`);
-    } else if (child.shape && value && typeof value === 'object') {
+    } else if (child.shape && !child.loose && value && typeof value === 'object') {
+      // A loose shape (a profile in `defaults`) keeps keys it does not list: none of them is unknown.
       out.push(...unknownKeys(value, child.shape, `${prefix}${key}.`));
     }
     if (out.length >= 10) break;

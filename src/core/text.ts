@@ -51,6 +51,8 @@ function distance(a: string, b: string): number {
  * key's length away, or one is a prefix of the other.
  */
 export function nearest(key: string, candidates: readonly string[]): string | undefined {
+  // Keys can come from request input: a long one is no typo of a short option, and costs time.
+  if (!key || key.length > 64) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

@@ -15,7 +15,7 @@ export { integer, matching, oneOf } from './checks.js';
 
 /** JSON values: what traits, properties and Custom Flag values may hold. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-/** Everything validated here comes out of `JSON.parse` (a response, storage, the handoff), so any value is already JSON. */
+/** Taken as is: values come from `JSON.parse` (a response, storage, the handoff) or from the app (`defaults`), which sends them as given. */
 export const Json = unknown<Json>();
 export const JsonObject = record<Json>(false);
 export type JsonObject = Record<string, Json>;

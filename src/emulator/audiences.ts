@@ -185,6 +185,11 @@ function readRule(raw: unknown): Exclude<Rule, { type: 'never' }> {
     case 'page': {
       const list = raw.conditions ?? [];
       if (!Array.isArray(list)) return fail(`conditions ${show(list)} is not an array`);
+      // The app writes page rules with an empty key and value; a rule that puts its test there and
+      // has no conditions would otherwise count every page view, matching more than it asks for.
+      if (!list.length && ((typeof raw.key === 'string' && raw.key) || (raw.value !== undefined && raw.value !== ''))) {
+        return fail('a page rule with a key or value but no conditions is not a shape the personalization app writes');
+      }
       const conditions = list.map((c: unknown, i): PageCondition => {
         const where = `conditions[${i}].`;
         if (!isObject(c)) return fail(`${where.slice(0, -1)} ${show(c)} is not an object`);

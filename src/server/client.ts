@@ -221,9 +221,13 @@ export class RequestOptimization {
     if (!this.#gate('trackView')) return { accepted: false };
     const sticky = payload.sticky ?? (!!payload.experienceId && !!this.#data?.selectedOptimizations.some((o) => o.experienceId === payload.experienceId && o.sticky === true));
     let result: ServerEventResult = { accepted: true };
-    if (sticky) result = await this.#send(() => buildViewEvent(this.#base(), payload));
+    if (sticky) {
+      result = await this.#send(() => buildViewEvent(this.#base(), payload));
+      // The Experience API did not take it: no Insights view either, as in the browser.
+      if (!result.accepted) return result;
+    }
     const insights = await this.#insights('trackView', buildViewEvent(this.#base(), payload));
-    return sticky ? { ...result, ...(insights.error && !result.error ? { error: insights.error } : {}) } : insights;
+    return sticky && insights.accepted ? result : { ...insights, ...(result.data ? { data: result.data } : {}) };
   }
 
   trackClick(payload: ComponentPayload): Promise<ServerEventResult> {

@@ -2,7 +2,7 @@
 // Calls written for another form (Ninetailed 7.x positional arguments, typos) must fail loudly and
 // send nothing; configuration typos are reported with the key that was meant.
 import { deepEqual, equal, match, ok } from '../helpers/assert.js';
-import { clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, insightsEventsFor, EMULATOR } from '../helpers/browser.js';
+import { clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, insightsEventsFor, makeProfile, EMULATOR } from '../helpers/browser.js';
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
 
 function recordingConsole() {
@@ -49,8 +49,8 @@ describe('method contract', () => {
       ['track', [123], /not number/],
       ['track', [{ event: 'x', propreties: {} }], /unknown key "propreties" \(did you mean "properties"\?\)/],
       ['identify', ['ada', { plan: 'pro' }], /call identify\(\{ userId: "ada", traits: \{…\} \}\)/],
-      ['identify', [{ userId: 'ada', traits: 'pro' }], /"traits" must be an object, not the string "pro"/],
-      ['identify', [{ userId: 'ada', traits: ['pro'] }], /"traits" must be an object, not an array/],
+      ['identify', [{ userId: 'ada', traits: 'pro' }], /"traits" must be an object of JSON values, not the string "pro"/],
+      ['identify', [{ userId: 'ada', traits: ['pro'] }], /"traits" must be an object of JSON values, not an array/],
       ['screen', ['Home'], /call screen\(\{ name: "Home" \}\)/],
       ['page', ['/pricing'], /^page\(\) takes \{ properties\?, userId\? \}/],
       ['page', [{ path: '/pricing' }], /unknown key "path"/],
@@ -58,10 +58,16 @@ describe('method contract', () => {
       ['trackClick', ['entry-1'], /trackClick\(\) takes \{ componentId/],
       ['trackHover', [{ componentId: 'c', hoverDurationMs: 'long' }], /"hoverDurationMs" must be a number/],
       ['trackFlagView', [{ key: 'hero-cta' }], /unknown key "key"/],
+      ['trackView', [{ componentId: 'c', componentType: 'entry' }], /"componentType" must be "Entry" or "Variable"/],
+      ['track', [{ event: 'x', properties: { n: BigInt(1) } }], /"properties" must be an object of JSON values/],
+      ['identify', [{ traits: new Date() }], /"traits" must be an object of JSON values/],
+      ['page', [{ properties: { path: 5 } }], /"properties\.path" must be a string/],
+      ['page', [{ properties: { query: { a: 1 } } }], /"properties\.query" must be an object of strings/],
+      ['page', [undefined, { extra: 1 }], /one payload object/],
     ];
     for (const [method, args, message] of cases) {
       const result = await s[method]!(...args);
-      equal(result.accepted, false, `${method}(${JSON.stringify(args)})`);
+      equal(result.accepted, false, `${method}(${String(message)})`);
       equal(result.error?.code, 'E015');
       equal(result.error?.reason, 'invalid-call');
       match(result.error?.message, message);
@@ -88,6 +94,22 @@ describe('method contract', () => {
     deepEqual(events.map((e: { properties: { path: string; section?: string } }) => [e.properties.path, e.properties.section]),
       [['/docs', undefined], [location.pathname, 'b']]);
     equal(events[0].properties.title, 'Docs');
+  });
+
+  it('trackCurrentPage(): a route whose page event was blocked is sent again by the next call for it', async () => {
+    const sdk = createRuntime({ allowedEventTypes: [] }); // strict opt-in: no page event before consent
+    equal((await sdk.trackCurrentPage({ routeKey: '/a' })).accepted, false);
+    sdk.consent(true);
+    equal((await sdk.trackCurrentPage({ routeKey: '/a' })).accepted, true, 'the same route, now allowed');
+    equal((await experienceRequestsFor(sdk.config.clientId)).length, 1);
+  });
+
+  it('a cyclic payload is refused at the call; the queue and the page keep working', async () => {
+    const sdk = createRuntime({ defaults: { consent: true } });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    equal((await sdk.track({ event: 'x', properties: cyclic as never })).error?.code, 'E015');
+    equal((await sdk.track({ event: 'after' })).accepted, true);
   });
 
   it('trackCurrentPage() sends the first route unless told to skip it', async () => {
@@ -126,9 +148,10 @@ describe('configuration mistakes', () => {
     match(e009[1], /"click" is not an event type; use page, identify/);
   });
 
-  it('a correct configuration warns nothing', () => {
+  it('a correct configuration warns nothing, even with a profile in defaults that has keys its shape does not list', () => {
     const { sink, warnings } = recordingConsole();
-    new ContentfulOptimization({ clientId: 'config-ok', api: { experienceBaseUrl: EMULATOR }, queue: { maxInsightsEvents: 10 } }, { console: sink }).destroy();
+    const profile = { ...makeProfile('p-1'), futureField: 1, location: { city: 'Berlin', geohash: 'u33' } };
+    new ContentfulOptimization({ clientId: 'config-ok', api: { experienceBaseUrl: EMULATOR }, queue: { maxInsightsEvents: 10 }, defaults: { profile } }, { console: sink }).destroy();
     deepEqual(warnings, []);
   });
 });

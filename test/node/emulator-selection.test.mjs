@@ -86,6 +86,12 @@ test('rules as the personalization app stores them: the shapes of the real space
   assert.deepEqual(pageRule.conditions, [{ field: { kind: 'query', name: 'social' }, operator: 'equal', value: 'tiktok' }]);
   assert.equal(ruleMatches(pageRule, subject({ pageCounts: { [pageRule.key]: 1 } })), true);
   assert.equal(ruleMatches(pageRule, subject()), false);
+  const everyPage = parseRule({ type: 'page', key: '', value: '', operator: 'greaterThanInclusive', count: '2', conditions: [] });
+  assert.equal(ruleMatches(everyPage, subject({ pageCounts: { [everyPage.key]: 2 } })), true, 'no conditions: every page view counts');
+  // A test put in key/value with no conditions is not the app's shape: counting every page would match too much.
+  const misplaced = parseRules({ any: [{ all: [{ type: 'page', key: 'context_page_path', value: '/pricing', operator: 'greaterThanInclusive', count: '1', conditions: [] }] }] });
+  assert.equal(misplaced.problems.length, 1);
+  assert.match(misplaced.problems[0], /key or value but no conditions/);
   const numericCount = parseRule({ type: 'track', key: '', value: 'x', operator: 'greaterThan', count: 2 });
   assert.equal(ruleMatches(numericCount, subject({ trackCounts: { x: 2 } })), false);
   assert.equal(ruleMatches(numericCount, subject({ trackCounts: { x: 3 } })), true);

@@ -283,6 +283,19 @@ describe('views and interactions', () => {
     );
   });
 
+  test('a sticky view the Experience API refuses sends no Insights view; an Insights refusal is not accepted', async () => {
+    const envelope = () => new Response(JSON.stringify({ message: 'bad', data: {}, error: { code: 'ERR_INVALID_DATA' } }), { status: 400 });
+    const refused = make({}, recordingFetch(envelope));
+    const r1 = await refused.sdk.forRequest({ consent: true, profile: { id: 'p1' } }).trackView({ componentId: 'v1', sticky: true });
+    assert.deepEqual([r1.accepted, r1.error.code, refused.calls.length], [false, 'ERR_INVALID_DATA', 1]);
+    const insightsDown = recordingFetch();
+    const fetch = async (url, init) => (String(url).startsWith(INSIGHTS) ? new Response('{}', { status: 400 }) : insightsDown.fetch(url, init));
+    const { sdk } = make({}, { fetch, calls: [] });
+    const r2 = await sdk.forRequest({ consent: true }).trackView({ componentId: 'v1', sticky: true });
+    assert.equal(r2.accepted, false, 'the Insights API did not take the view');
+    assert.equal(r2.data.profile.id, 'new-1', 'the Experience answer is still passed back');
+  });
+
   test('a view is sticky when the bound selection says so; otherwise it goes to Insights only', async () => {
     const fetchImpl = recordingFetch((r) => ({ id: r.profileId ?? 'p1', experiences: [{ experienceId: 'sticky-exp', variantIndex: 1, variants: { b: 'v' }, sticky: true }], changes: [{ key: 'cta', type: 'Variable', value: 'Buy', meta: { experienceId: 'flag-exp', variantIndex: 2 } }] }));
     const { sdk, calls } = make({}, fetchImpl);
@@ -306,11 +319,11 @@ describe('views and interactions', () => {
       [() => request.track('signup', { plan: 'pro' }), /call track\(\{ event: "signup", properties: \{…\} \}\)/],
       [() => request.track({}), /track\(\) takes \{ event, properties\? \}: "event" is missing/],
       [() => request.track(123), /not number/],
-      [() => request.track({ event: 'x', properties: [] }), /"properties" must be an object, not an array/],
+      [() => request.track({ event: 'x', properties: [] }), /"properties" must be an object of JSON values, not an array/],
       [() => request.track({ evnt: 'x' }), /unknown key "evnt" \(did you mean "event"\?\)/],
       [() => request.track({ event: 'x' }, { extra: 1 }), /one payload object/],
       [() => request.identify('ada', { plan: 'pro' }), /call identify\(\{ userId: "ada", traits: \{…\} \}\)/],
-      [() => request.identify({ userId: 'ada', traits: 'x' }), /"traits" must be an object/],
+      [() => request.identify({ userId: 'ada', traits: 'x' }), /"traits" must be an object of JSON values/],
       [() => request.identify({}), /give a userId, traits or both/],
       [() => request.screen({ name: '' }), /"name" must be a non-empty string/],
       [() => request.page('/path'), /page\(\) takes \{ properties\?, userId\? \}/],
@@ -319,6 +332,8 @@ describe('views and interactions', () => {
       [() => request.trackView({ componentId: 'c', variantIndex: -1 }), /"variantIndex" must be an integer ≥ 0/],
       [() => request.trackHover('c'), /trackHover\(\) takes \{ componentId/],
       [() => request.trackFlagView({ key: 'c' }), /unknown key "key"/],
+      [() => request.track({ event: 'x', properties: { n: 1n } }), /"properties" must be an object of JSON values/],
+      [() => request.page({ properties: { title: null } }), /"properties\.title" must be a string/],
     ];
     for (const [call, message] of cases) {
       assert.throws(call, (e) => e.code === 'E056' && message.test(e.message), String(call));

@@ -151,6 +151,29 @@ test('the tampering values, raw and parsed as JSON: the same verdicts', () => {
   }
 });
 
+test('values that are not from JSON (structured clones, defaults): sparse arrays, inherited keys, own undefined, odd objects', () => {
+  const f = fixtures();
+  const sel = f.SelectedOptimization[0];
+  const inherited = Object.create(sel); // every key inherited, none own
+  const cases = [
+    ['SelectedOptimizations', [sel, , sel]], // eslint-disable-line no-sparse-arrays
+    ['Changes', [, f.Change[0]]], // eslint-disable-line no-sparse-arrays
+    ['SelectedOptimization', inherited],
+    ['SelectedOptimization', { ...sel, sticky: undefined }],
+    ['Profile', { ...f.Profile[0], traits: Object.create(null) }],
+    ['Profile', { ...f.Profile[0], traits: new Date(0) }],
+    ['Profile', { ...f.Profile[0], audiences: new Array(3) }],
+    ['Query', new Map([['a', 'b']])],
+    ['JsonObject', Object.assign(Object.create(null), { a: 1 })],
+    ['StateEntry', { key: 'k', value: undefined }],
+    ['ProfileId', new String('abc')],
+    ['Location', { coordinates: { latitude: -0, longitude: 0 } }],
+    ['Location', { coordinates: { latitude: NaN, longitude: 0 } }],
+    ['SessionStatistics', { ...f.SessionStatistics[0], count: Infinity }],
+  ];
+  for (const [schema, value] of cases) agree(schema, value, 'non-JSON value');
+});
+
 test('__proto__ keys from JSON.parse never reach the output, and are not an own key of it', () => {
   const polluted = JSON.parse('{"__proto__":{"polluted":"yes"},"a":"b"}');
   for (const schema of ['Query', 'JsonObject']) {
