@@ -9,6 +9,11 @@
  * (sessionStorage), and never reach an API, the visitor's stored state or another tab
  * (src/browser/overrides.ts). Closing the panel ends them.
  *
+ * When the page's Experience API is the local emulator, it also shows the emulator's experiment
+ * results for the experiences on the page (`GET /_emulator/results`, polled): visitors, views,
+ * clicks, hovers, conversions per goal with their intervals. Against any other API the route does
+ * not answer and the section stays hidden.
+ *
  * Everything it shows from the profile, flags or the API is text (lit text bindings), never HTML.
  * Its styles are constructable stylesheets in its shadow root: no `<style>` element, so a strict
  * `style-src 'self'` Content-Security-Policy needs nothing more.
@@ -20,12 +25,45 @@ import {
   catalogOf, choiceCount, endSession, forcedVariants, MAX_VALUE, noChoices, overridesFor, readChoices, variantsAt, writeChoices,
   type ExperienceInfo, type OverrideContext, type PreviewChoices,
 } from '../browser/overrides.js';
+import { DEFAULT_EXPERIENCE_URL } from '../core/api.js';
 import { getFlag } from '../core/resolve.js';
+import type { ExperienceResult, ResultsResponse } from '../emulator/results.js';
+import { count, goalLine, srmText, tooFewText, variantLabel } from '../emulator/results-format.js';
 import type { Json, SelectedOptimization } from '../core/wire.js';
 import type { Unsubscribe } from '../core/store.js';
 
 /** How often the panel looks again at what is not in the runtime's state: queue depth, the page's elements. */
 const REFRESH_MS = 1000;
+/** How often it asks the emulator for experiment results. */
+const RESULTS_MS = 3000;
+
+/** `GET /_emulator/results` for this runtime's organization, or null when its API is the hosted one. */
+function resultsUrl(sdk: ContentfulOptimization): string | null {
+  try {
+    const base = new URL(sdk.config.experienceBaseUrl);
+    if (base.origin === new URL(DEFAULT_EXPERIENCE_URL).origin) return null;
+    const url = new URL('/_emulator/results', base);
+    url.searchParams.set('organization', sdk.config.clientId);
+    url.searchParams.set('environment', sdk.config.environment);
+    return url.href;
+  } catch {
+    return null;
+  }
+}
+
+/** Just enough of the answer's shape to render it; anything else hides the section. */
+function isResults(v: unknown): v is ResultsResponse {
+  const r = v as ResultsResponse | null;
+  return !!r && typeof r === 'object' && Array.isArray(r.goals) && r.goals.every((g) => typeof g === 'string')
+    && !!r.method && typeof r.method.minVisitors === 'number' && typeof r.method.minConversions === 'number' && typeof r.method.srmThreshold === 'number'
+    && Array.isArray(r.experiences) && r.experiences.every((e) => !!e && typeof e.id === 'string' && typeof e.name === 'string'
+      && typeof e.visitors === 'number' && typeof e.crossovers === 'number' && Array.isArray(e.variants) && e.variants.every(isCounts)
+      && !!e.srm && typeof e.srm.status === 'string' && Array.isArray(e.srm.expectedShares) && Array.isArray(e.goals)
+      && e.goals.every((g) => !!g && typeof g.goal === 'string' && Array.isArray(g.variants)
+        && g.variants.every((v) => !!v && typeof v.index === 'number' && typeof v.visitors === 'number' && typeof v.conversions === 'number')));
+}
+const isCounts = (v: ExperienceResult['variants'][number]) => !!v
+  && [v.index, v.visitors, v.views, v.clicks, v.hovers].every((n) => typeof n === 'number');
 
 interface OptimizedEntryLike extends HTMLElement {
   entryId?: string;
@@ -92,6 +130,9 @@ export class PreviewPanelElement extends LitElement {
   #signature = '';
   /** Where focus was before the panel took it, to give it back on close. */
   #returnFocus: Element | null = null;
+  #results: ResultsResponse | null = null;
+  #resultsTimer: ReturnType<typeof setTimeout> | undefined;
+  #resultsAbort: AbortController | undefined;
 
   constructor() {
     super();
@@ -165,9 +206,33 @@ export class PreviewPanelElement extends LitElement {
     writeChoices(store, choices); // marks this tab's preview session; drops what was invalid
     this.#offState = sdk.subscribe(() => this.requestUpdate());
     this.#apply();
+    const url = resultsUrl(sdk);
+    if (url) void this.#pollResults(sdk, url);
+  }
+
+  /** Asks the emulator for results until it fails once: then the page is not talking to one. */
+  async #pollResults(sdk: ContentfulOptimization, url: string): Promise<void> {
+    if (this.#sdk !== sdk) return;
+    const abort = (this.#resultsAbort = new AbortController());
+    let results: ResultsResponse | null = null;
+    if (!document.hidden) {
+      try {
+        const res = await fetch(url, { credentials: 'omit', cache: 'no-store', signal: abort.signal });
+        const json: unknown = res.ok ? await res.json() : null;
+        results = isResults(json) ? json : null;
+      } catch { /* not an emulator, or not reachable: no section */ }
+      if (this.#sdk !== sdk || abort.signal.aborted) return;
+      this.#results = results;
+      this.requestUpdate();
+      if (!results) return;
+    }
+    this.#resultsTimer = setTimeout(() => void this.#pollResults(sdk, url), RESULTS_MS);
   }
 
   #release(): void {
+    clearTimeout(this.#resultsTimer);
+    this.#resultsAbort?.abort();
+    this.#results = null;
     this.#offState?.();
     this.#offState = undefined;
     this.#sdk?.setOverrides(undefined);
@@ -253,6 +318,8 @@ export class PreviewPanelElement extends LitElement {
     h2 { font-size: 1rem; margin: 0; }
     h3 { font-size: 0.95rem; margin: 1rem 0 0.25rem; }
     h4 { font-size: 0.875rem; margin: 0.5rem 0 0.125rem; }
+    .note { border-left: 4px solid #b35900; padding-left: 0.5rem; background: #fff8f0; }
+    .lines li { border: 0; padding: 0.125rem 0; }
     p { margin: 0.25rem 0; }
     .count { font-weight: 600; }
     .count.on { color: #8a3b00; }
@@ -322,15 +389,51 @@ export class PreviewPanelElement extends LitElement {
     const forced = forcedVariants(ctx, state);
     return html`
       ${this.#experiencesSection(state, ctx, forced)}
+      ${this.#resultsSection(state)}
       ${this.#flagsSection(sdk, state)}
       ${this.#audiencesSection(state)}
       ${this.#profileSection(state)}
       ${this.#statusSection(sdk, state)}`;
   }
 
+  /** The experiences on the page: the visitor's, the content model's, and those with a forced variant. */
+  #pageExperiences(state: OptimizationState): string[] {
+    const own = state.selectedOptimizations ?? [];
+    return unique([...own.map((o) => o.experienceId), ...this.#catalog.keys(), ...this.#choices.variants.keys()]);
+  }
+
+  #resultsSection(state: OptimizationState): TemplateResult | typeof nothing {
+    const r = this.#results;
+    if (!r) return nothing;
+    const ids = this.#pageExperiences(state);
+    const shown = r.experiences.filter((e) => ids.includes(e.id));
+    return html`
+      <section aria-labelledby="h-results" class="results">
+        <h3 id="h-results">Results from the emulator</h3>
+        <p>${r.goals.length ? `Goals: ${r.goals.join(', ')}` : 'No goal: start the emulator with --goal NAME, or pick one on its dashboard (/_emulator/).'}</p>
+        ${shown.length ? html`<ul>${shown.map((e) => this.#resultRow(r, e))}</ul>`
+          : html`<p class="empty">No results for the experiences on this page.</p>`}
+      </section>`;
+  }
+
+  #resultRow(r: ResultsResponse, e: ExperienceResult): TemplateResult {
+    return html`
+      <li data-experience-id=${e.id}>
+        <h4>${e.name}</h4>
+        <p>${count(e.visitors, 'visitor')} exposed${e.crossovers ? `, ${count(e.crossovers, 'visitor')} also saw another variant` : ''}</p>
+        ${e.srm.status === 'mismatch' ? html`<p class="note" role="note">${srmText(e.srm, r.method.srmThreshold)}</p>` : nothing}
+        ${e.audience?.unevaluable?.length ? html`<p class="note" role="note">Audience ${e.audience.name} has rules the emulator cannot evaluate: it may never match.</p>` : nothing}
+        <dl>${e.variants.map((v) => html`<dt>${variantLabel(v.index)}</dt><dd>${count(v.visitors, 'visitor')}, ${count(v.views, 'view')}, ${count(v.clicks, 'click')}, ${count(v.hovers, 'hover')}</dd>`)}</dl>
+        ${e.visitors ? e.goals.map((g) => html`
+          <p><strong>Goal “${g.goal}”</strong></p>
+          ${g.enoughData ? nothing : html`<p class="note">${tooFewText(r.method.minVisitors, r.method.minConversions)}</p>`}
+          <ul class="lines">${g.variants.map((_, i) => html`<li>${goalLine(g, i)}</li>`)}</ul>`) : nothing}
+      </li>`;
+  }
+
   #experiencesSection(state: OptimizationState, ctx: OverrideContext, forced: Map<string, number | null>): TemplateResult {
     const own = state.selectedOptimizations ?? [];
-    const ids = unique([...own.map((o) => o.experienceId), ...this.#catalog.keys(), ...this.#choices.variants.keys()]);
+    const ids = this.#pageExperiences(state);
     return html`
       <section aria-labelledby="h-experiences">
         <h3 id="h-experiences">Experiences</h3>

@@ -9,6 +9,8 @@ import { defineElements } from '../../src/elements/index.js';
 import type { PreviewPanelElement } from '../../src/elements/preview-panel.js';
 import { deepEqual, equal, notEqual, ok } from '../helpers/assert.js';
 import { clearBrowserState } from '../helpers/browser.js';
+import { EMULATOR } from '../helpers/browser.js';
+import { waitForInsights } from '../helpers/elements.js';
 import {
   insightsOf, makeProfile, mount, requestsFor, runtimeFactory, selection, shownText, sleep, spyConsole, trapErrors, unmountAll, waitFor,
 } from '../helpers/elements.js';
@@ -390,3 +392,68 @@ async function loadAxe(): Promise<void> {
     document.head.append(s);
   });
 }
+
+describe('<ctfl-preview-panel> experiment results from the emulator', () => {
+  const goal = `preview-goal-${Math.random().toString(36).slice(2)}`;
+  let goalsBefore: string[] = [];
+  const setGoals = async (goals: string[]) => {
+    const res = await fetch(`${EMULATOR}/_emulator/goals`, { method: 'POST', body: JSON.stringify({ goals }) });
+    equal(res.status, 200);
+  };
+
+  beforeEach(async () => {
+    await clearBrowserState();
+    trap = trapErrors();
+    goalsBefore = (await (await fetch(`${EMULATOR}/_emulator/goals`)).json()).goals;
+    await setGoals([goal]);
+  });
+
+  afterEach(async () => {
+    document.querySelector('ctfl-preview-panel')?.remove();
+    unmountAll();
+    runtimes.destroyAll();
+    trap.stop();
+    await setGoals(goalsBefore);
+    deepEqual(trap.errors, [], 'uncaught errors in the page');
+  });
+
+  it('shows visitors, views, clicks and the goal\'s conversions for the experiences on the page, live, as text', async () => {
+    const sdk = await visitor();
+    const root = mount(teaserHtml.replace('<h2>Meet the new dashboard</h2>', '<h2>Meet the new dashboard</h2> <button type="button">See it</button>')
+      .replace('<h2>Your data, one click away</h2>', '<h2>Your data, one click away</h2> <button type="button">Open it</button>'));
+    const own = sdk.state.selectedOptimizations!.find((o) => o.experienceId === TEASER.experience)!.variantIndex;
+    await teaserShows(root, own);
+    await waitForInsights(sdk, (e) => e.type === 'component' && e.experienceId === TEASER.experience, 1, 5000);
+    await sdk.track({ event: goal });
+    const panel = await sdk.preview();
+    await waitFor(() => panelText(panel).includes('Results from the emulator'), 5000, 'the results section');
+    const section = () => panel.shadowRoot!.querySelector<HTMLElement>('section.results')!;
+    const label = own === 0 ? 'Baseline' : 'Variant 1';
+    await waitFor(() => section().innerText.includes(`${label}: 1 of 1 (100.0 %)`), 5000, `the conversion in ${section().innerText}`);
+    const text = section().innerText.replace(/\s+/g, ' ');
+    ok(text.includes(`Goals: ${goal}`), text);
+    ok(text.includes('Product teaser A/B test'), 'the teaser experience, by name');
+    ok(text.includes(`${label} 1 visitor, 1 view, 0 clicks, 0 hovers`), text);
+    ok(text.includes('Too few data to say anything yet'), 'one visitor says nothing yet');
+    ok(!text.includes('Hide promo for returning visitors'), 'only experiences on the page');
+    // Live: a click shows up without reopening the panel.
+    (teaser(root).querySelector('button') as HTMLButtonElement).click();
+    await sdk.flush();
+    await waitFor(() => section().innerText.replace(/\s+/g, ' ').includes(`${label} 1 visitor, 1 view, 1 click, 0 hovers`), 8000, 'the click');
+    equal(section().querySelectorAll('a, button, input, select, [tabindex]').length, 0, 'nothing in the way of the keyboard');
+  });
+
+  it('is hidden when the page\'s API is not the emulator', async () => {
+    // The test page's own origin answers 404 to /_emulator/results.
+    const sdk = runtimes.create({ defaults: { consent: true }, api: { experienceBaseUrl: `${location.origin}/`, insightsBaseUrl: `${location.origin}/` } });
+    const panel = await sdk.preview();
+    await waitFor(() => performance.getEntriesByType('resource').some((r) => r.name.startsWith(`${location.origin}/_emulator/results?organization=`)),
+      5000, 'the panel asked');
+    await sleep(100);
+    await panel.updateComplete;
+    equal(panel.shadowRoot!.querySelector('section.results'), null);
+    ok(!panelText(panel).includes('Results from the emulator'));
+  });
+});
+
+const teaser = (root: ParentNode) => root.querySelector<HTMLElement>('.teaser')!;
