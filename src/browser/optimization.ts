@@ -494,6 +494,16 @@ export class ContentfulOptimization {
       ? own : { ...shown, override: true };
   }
 
+  /**
+   * `resolveEntry()` under the reference SDKs' name, for apps that render variants themselves
+   * (`<ctfl-optimized-entry headless>`). With `selected`, from those selected optimizations (a
+   * server's answer, say) instead of this visitor's state.
+   */
+  resolveOptimizedEntry(entry: string | ContentfulEntry, selected?: readonly SelectedOptimization[]): ShownDecision {
+    if (selected === undefined) return this.resolveEntry(entry);
+    return typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+  }
+
   /** A merge tag from the active profile: `traits.firstname` or `traits_firstname`. Text only. */
   getMergeTagValue(path: string, fallback?: string): string | undefined {
     return getMergeTagValue(this.#store.value.profile, path, fallback);
