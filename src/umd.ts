@@ -21,13 +21,14 @@ import { defineContentElements } from './elements/define.js';
 import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
 import { SHARED, shared } from './chunks/shared.js';
 import { PREVIEW_SESSION_KEY } from './browser/overrides.js';
+import { trackRouteChanges } from './browser/navigation.js';
 
 type Callback = (sdk: ContentfulOptimization) => void;
 interface Stub extends Array<Callback> {}
 interface GlobalWithSdk {
   ContentfulOptimization?: unknown;
   optimization?: ContentfulOptimization | Stub;
-  ctflOptimizationConfig?: Partial<OptimizationConfig> & { autoPage?: boolean };
+  ctflOptimizationConfig?: Partial<OptimizationConfig>;
   __ctflOptimizationLoaded__?: boolean;
 }
 
@@ -74,7 +75,7 @@ function loadWhenUsed(tag: string, chunk: ChunkName): Promise<void> | undefined 
 }
 
 /** Creates the instance, exposes it as `window.optimization`, runs queued callbacks, sends `page()`. */
-function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOptimization {
+function init(config: OptimizationConfig): ContentfulOptimization {
   if (g.optimization instanceof ContentfulOptimization) return g.optimization;
   const queued = Array.isArray(g.optimization) ? g.optimization.splice(0) : [];
   const sdk = new ContentfulOptimization(config);
@@ -93,6 +94,8 @@ function init(config: OptimizationConfig & { autoPage?: boolean }): ContentfulOp
   if (config.autoPage !== false) {
     if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
     else void sdk.page();
+    // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only).
+    if (config.autoPage !== 'load') trackRouteChanges(sdk);
   }
   return sdk;
 }
@@ -103,10 +106,10 @@ function run(fn: unknown, sdk: ContentfulOptimization): void {
 }
 
 /** `data-*` attributes of the script tag, overridden by `window.ctflOptimizationConfig`. */
-function readConfig(): (OptimizationConfig & { autoPage?: boolean }) | undefined {
+function readConfig(): OptimizationConfig | undefined {
   const d = script?.dataset ?? {};
   const fromWindow = g.ctflOptimizationConfig ?? {};
-  const attr: Partial<OptimizationConfig> & { autoPage?: boolean } = {};
+  const attr: Partial<OptimizationConfig> = {};
   if (d.clientId) attr.clientId = d.clientId;
   if (d.environment) attr.environment = d.environment;
   if (d.locale) attr.locale = d.locale;
@@ -128,12 +131,12 @@ function readConfig(): (OptimizationConfig & { autoPage?: boolean }) | undefined
     attr.cookie = { ...(d.cookieDomain ? { domain: d.cookieDomain } : {}), ...(d.cookieExpires ? { expires: Number(d.cookieExpires) } : {}) };
   }
   if (d.logLevel) attr.logLevel = d.logLevel as OptimizationConfig['logLevel'];
-  if (d.autoPage !== undefined) attr.autoPage = d.autoPage !== 'false';
+  if (d.autoPage !== undefined) attr.autoPage = d.autoPage === 'load' ? 'load' : d.autoPage !== 'false';
   const merged = {
     ...attr, ...fromWindow,
     api: { ...attr.api, ...fromWindow.api },
     defaults: { ...attr.defaults, ...fromWindow.defaults },
-  } as OptimizationConfig & { autoPage?: boolean };
+  } as OptimizationConfig;
   if (!merged.clientId) {
     // Also with a window.ctflOptimizationConfig that lacks clientId: otherwise nothing says why
     // the page is not personalized.

@@ -57,7 +57,7 @@ export const ConfigSchema = object({
   onEventBlocked: optional(fn()),
   logLevel: optional(oneOf('debug', 'info', 'warn', 'error', 'silent')),
   handoff: optional(boolean()),
-  autoPage: optional(boolean()),
+  autoPage: optional(is<boolean | 'load'>((v) => typeof v === 'boolean' || v === 'load', 'expected true, false or "load"')),
 });
 
 export interface DroppedEvents {
@@ -107,8 +107,8 @@ export interface OptimizationConfig {
   logLevel?: LogLevel;
   /** Read the server handoff element `#ctfl-optimization-data` (default true). */
   handoff?: boolean;
-  /** Script-tag bundle: send a page event when the page loads (default true; `data-auto-page`). */
-  autoPage?: boolean;
+  /** Script-tag bundle: page events when the page loads and on route changes (default true; `'load'`: on load only; `data-auto-page`). */
+  autoPage?: boolean | 'load';
 }
 
 export interface ResolvedConfig {
