@@ -2,12 +2,17 @@
  * `<ctfl-flag key="hero-cta">`: a Custom Flag. With a boolean value and child content, it shows the
  * content when the flag is true and hides it when false; otherwise it shows the value as text.
  * Showing a flag emits a flag view (once per value shown).
+ *
+ * The children stay the page's (or its framework's): the element renders into its own shadow root —
+ * a `<slot>` for the content, or a text node for the value (text only, never HTML; it inherits the
+ * element's styles) — and never moves, removes or rewrites a child.
  */
 import { ReactiveElement } from '@lit/reactive-element';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { onRuntime } from '../browser/registry.js';
 import { getFlag } from '../core/resolve.js';
+import { hasContent, renderShadow } from './shadow-text.js';
 
 /**
  * A Custom Flag.
@@ -35,19 +40,15 @@ export class FlagElement extends ReactiveElement {
   #sdk: ContentfulOptimization | undefined;
   #off: Unsubscribe | undefined;
   #mo: MutationObserver | undefined;
-  /** The author's child nodes (a boolean flag around content), kept while hidden. */
-  #content: Node[] = [];
-  /** The text node this element shows for a non-boolean value or the fallback. */
-  #text: Text | undefined;
   #tracked: string | undefined;
 
   protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    // Content the parser adds after the element upgraded is the author's content too.
+    // Whether there is content to show can change as the parser or a framework adds children.
     this.#mo = new MutationObserver(() => this.requestUpdate());
-    this.#mo.observe(this, { childList: true });
+    this.#mo.observe(this, { childList: true, characterData: true, subtree: true });
     this.#off = onRuntime((sdk) => {
       this.#sdk = sdk;
       // Its value follows the changes and the preview overrides (not every state change: showing a
@@ -71,25 +72,15 @@ export class FlagElement extends ReactiveElement {
 
   protected override update(changed: Map<PropertyKey, unknown>): void {
     super.update(changed);
-    for (const n of this.childNodes) if (n !== this.#text && !this.#content.includes(n)) this.#content.push(n);
     if (!this.key) return;
     const value = this.value;
-    const content = this.#content;
+    const content = hasContent(this);
     // Boolean flag around content: the content shows while the flag is true. Without a value (or
     // with a non-boolean one) the content stays out and the value or fallback shows as text.
-    const showContent = value === true && content.length > 0;
-    const text = typeof value === 'boolean' && content.length > 0 ? ''
-      : value === undefined || value === null ? this.fallback ?? ''
-        : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    for (const n of content) {
-      if (showContent && n.parentNode !== this) this.insertBefore(n, this.#text ?? null);
-      else if (!showContent && n.parentNode === this) this.removeChild(n);
-    }
-    if (text) {
-      this.#text ??= document.createTextNode(''); // text only, never HTML
-      if (this.#text.data !== text) this.#text.data = text;
-      if (this.#text.parentNode !== this) this.append(this.#text);
-    } else if (this.#text?.parentNode === this) this.removeChild(this.#text);
+    renderShadow(this, value === true && content ? null
+      : typeof value === 'boolean' && content ? ''
+        : value === undefined || value === null ? this.fallback ?? ''
+          : typeof value === 'object' ? JSON.stringify(value) : String(value));
     this.dataset.ctflFlagValue = value === undefined ? '' : JSON.stringify(value);
     const shown = JSON.stringify(value);
     // A preview override is not this visitor's value: marked, and never tracked.

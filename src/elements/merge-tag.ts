@@ -1,10 +1,15 @@
 /**
  * `<ctfl-merge-tag path="traits.firstname" fallback="there">`: a profile value as text, never HTML.
  * Also takes an `nt_mergetag` entry (`entry` property) with `nt_mergetag_id` and `nt_fallback`.
+ *
+ * The value renders in the element's own shadow root (a text node: it inherits the element's
+ * styles). Without a value, the element's children show — the fallback a server or framework
+ * rendered inside it — or, with none, the `fallback` text. The children are never touched.
  */
 import { ReactiveElement } from '@lit/reactive-element';
 import type { Unsubscribe } from '../core/store.js';
 import { currentRuntime, onRuntime } from '../browser/registry.js';
+import { hasContent, renderShadow } from './shadow-text.js';
 
 interface MergeTagEntry { fields?: { nt_mergetag_id?: unknown; nt_fallback?: unknown } }
 
@@ -13,6 +18,7 @@ interface MergeTagEntry { fields?: { nt_mergetag_id?: unknown; nt_fallback?: unk
  *
  * @customElement ctfl-merge-tag
  * @summary Shows a merge tag (a profile value) as text, or the fallback.
+ * @slot - Fallback content, shown while the visitor has no value (the `fallback` text when empty).
  * @attr {string} path - Profile path such as `traits.firstname` or `traits_firstname`.
  * @attr {string} fallback - Shown when the value is missing or not a string, number or boolean.
  */
@@ -28,7 +34,6 @@ export class MergeTagElement extends ReactiveElement {
   declare entry: MergeTagEntry | undefined;
 
   #off: Unsubscribe | undefined;
-  #value: string | undefined;
   #mo: MutationObserver | undefined;
 
   protected override createRenderRoot() { return this; }
@@ -36,9 +41,8 @@ export class MergeTagElement extends ReactiveElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#off = onRuntime((sdk) => sdk.states.profile.subscribe(() => this.requestUpdate()));
-    // Text the parser adds after the first update (a server-rendered value or fallback inside the
-    // tag) must not be appended to ours: put our value back.
-    this.#mo = new MutationObserver(() => { if (this.#value !== undefined && this.textContent !== this.#value) this.textContent = this.#value; });
+    // Fallback content can arrive after the first update (the parser, a framework).
+    this.#mo = new MutationObserver(() => this.requestUpdate());
     this.#mo.observe(this, { childList: true, characterData: true, subtree: true });
   }
 
@@ -53,11 +57,9 @@ export class MergeTagElement extends ReactiveElement {
     const f = this.entry?.fields;
     const path = typeof f?.nt_mergetag_id === 'string' ? f.nt_mergetag_id : this.path;
     const fallback = typeof f?.nt_fallback === 'string' ? f.nt_fallback : this.fallback;
-    const value = (path ? currentRuntime()?.getMergeTagValue(path, fallback) : undefined) ?? fallback ?? '';
-    if (value === this.#value && this.textContent === value) return;
-    this.#value = value;
-    // textContent: a trait holding markup shows as text and never becomes elements.
-    this.textContent = value;
+    const value = path ? currentRuntime()?.getMergeTagValue(path) : undefined;
+    // A text node: a trait holding markup shows as text and never becomes elements.
+    renderShadow(this, value ?? (hasContent(this) ? null : fallback ?? ''));
   }
 }
 

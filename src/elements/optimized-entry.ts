@@ -1,22 +1,35 @@
 /**
  * `<ctfl-optimized-entry entry-id="BASELINE_ID">`: shows the variant selected for this visitor.
  *
- * Children are the baseline; each variant is a `<template data-variant-id="VARIANT_ID">` child. The
- * chosen content is rendered in the light DOM so page CSS applies. Variant markup comes from the
- * page author's templates; API data is only ever compared with `data-variant-id`, never parsed.
+ * Children are the baseline; each variant is a `<template data-variant-id="VARIANT_ID">` child (or
+ * any other child element with `data-variant-id`). Variant markup comes from the page author's
+ * templates; API data is only ever compared with `data-variant-id`, never parsed.
+ *
+ * The element never moves, removes or rewrites a node it did not create, so a framework (React,
+ * Vue, Svelte, lit) can keep inserting, removing, reordering and updating its children whatever
+ * shows. What shows is chosen with a shadow root whose one `<slot>` is assigned by hand
+ * (`slotAssignment: "manual"`): the baseline children, or the variant — the template itself when a
+ * framework put its children on the template element (JSX, Vue render functions: they stay the
+ * framework's, events and updates included), a variant element as it is, or a clone of a parsed
+ * template's content that the element inserts as its own first children. Everything that shows is
+ * in the light DOM, so page CSS styles it; what does not show stays where it is, unassigned, and is
+ * not rendered. Without variants to hide, no shadow root is attached at all.
  *
  * No flicker: when a decision is already known (server handoff, defaults or cached selections) it is
- * applied as the element upgrades, and baseline nodes the parser adds later are moved out of the
- * document in the same microtask (MutationObserver callbacks run before the next paint). While the
- * first decision is pending the element is `visibility: hidden` (it keeps its box: no layout shift)
- * for at most `timeout` ms, then the baseline shows.
+ * applied as the element upgrades, and baseline nodes the parser adds later are never assigned. While
+ * the first decision is pending the element is `visibility: hidden` (it keeps its box: no layout
+ * shift) for at most `timeout` ms, then the baseline shows.
+ *
+ * `headless`: the element decides and tracks, and renders nothing of its own — the app shows what
+ * `decision` (and the `ctfl-decision` event) says.
  */
-import { ReactiveElement } from '@lit/reactive-element';
+import { ReactiveElement, adoptStyles, css } from '@lit/reactive-element';
 import { uuid } from '../core/events.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization, OptimizationState, ShownDecision } from '../browser/optimization.js';
 import { listen } from '../browser/listen.js';
+import { routeChange } from '../browser/navigation.js';
 import { onRuntime } from '../browser/registry.js';
 import { coded } from '../core/log.js';
 
@@ -32,6 +45,14 @@ const VIEW_RATIO = 0.1;
 const HOVER_DWELL_MS = 1000;
 const CLICKABLE = 'a,button,input[type=submit],input[type=button],summary,[role=button],[role=link],[data-ctfl-clickable]';
 
+/**
+ * A variant shown as the author's own node (a template holding its children, or a variant element)
+ * is laid out as if its children were the entry's own: the node itself has no box. `!important`
+ * also wins over `hidden` and over page rules (important rules of a shadow tree come last).
+ */
+const STYLES = css`::slotted(template),::slotted([data-variant-id]){display:contents!important}`;
+const MANUAL_SLOTS = typeof HTMLSlotElement === 'function' && 'assign' in HTMLSlotElement.prototype;
+
 interface Dwell { id: string; started: number; sent: boolean; timer?: ReturnType<typeof setTimeout> }
 
 export interface EntryResolvedDetail extends ShownDecision {
@@ -43,11 +64,13 @@ export interface EntryResolvedDetail extends ShownDecision {
  * Shows the variant of a Contentful entry selected for this visitor.
  *
  * @customElement ctfl-optimized-entry
- * @summary Swaps baseline content for the visitor's variant, without flicker.
- * @slot - The baseline content, plus one `<template data-variant-id="…">` per variant.
- * @fires {CustomEvent<EntryResolvedDetail>} ctfl-entry-resolved - The decision shown (baseline, variant or empty), with `timedOut` when the anti-flicker timeout showed the baseline.
+ * @summary Shows the visitor's variant without flicker, leaving the children a framework owns in place.
+ * @slot - The baseline content, plus one `<template data-variant-id="…">` (or other element with `data-variant-id`) per variant.
+ * @fires {CustomEvent<EntryResolvedDetail>} ctfl-decision - The decision (baseline, variant or empty), whenever it changes, also in `headless` mode; `timedOut` when the anti-flicker timeout decided.
+ * @fires {CustomEvent<EntryResolvedDetail>} ctfl-entry-resolved - The same, under its earlier name.
  * @attr {string} entry-id - The baseline entry id.
  * @attr {boolean} live - Follow later profile updates instead of keeping the first decision shown.
+ * @attr {boolean} headless - Decide and track only: render nothing, the app shows what `decision` says.
  * @attr {number} timeout - Anti-flicker timeout in ms (default 2000).
  * @attr {boolean} no-track-views - Do not send view events.
  * @attr {boolean} no-track-clicks - Do not send click events.
@@ -62,6 +85,7 @@ export class OptimizedEntryElement extends ReactiveElement {
     entryId: { type: String, attribute: 'entry-id' },
     entry: { attribute: false },
     live: { type: Boolean },
+    headless: { type: Boolean },
     timeout: { type: Number },
     noTrackViews: { type: Boolean, attribute: 'no-track-views' },
     noTrackClicks: { type: Boolean, attribute: 'no-track-clicks' },
@@ -74,6 +98,8 @@ export class OptimizedEntryElement extends ReactiveElement {
   declare entry: ContentfulEntry | undefined;
   /** Follow later updates; without it the first decision shown stays for this page view. */
   declare live: boolean;
+  /** Decide and track only; the app renders what `decision` says. */
+  declare headless: boolean;
   /** Anti-flicker timeout in ms. */
   declare timeout: number | undefined;
   declare noTrackViews: boolean;
@@ -85,9 +111,11 @@ export class OptimizedEntryElement extends ReactiveElement {
 
   #sdk: ContentfulOptimization | undefined;
   #offRuntime: Unsubscribe | undefined;
-  #stash = document.createDocumentFragment();
-  #rendered = new Set<Node>();
-  #renderedId: string | null = null;
+  #slot: HTMLSlotElement | undefined;
+  /** Nodes this element inserted: the clone of a parsed template's content it shows. */
+  #rendered: Node[] = [];
+  /** The template `#rendered` was cloned from. */
+  #renderedFrom: HTMLTemplateElement | undefined;
   #mo: MutationObserver | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timedOut = false;
@@ -100,27 +128,29 @@ export class OptimizedEntryElement extends ReactiveElement {
   /** The preview overrides the decision shown was made with: new ones decide again, also without `live`. */
   #overrides: OptimizationState['overrides'];
   /**
-   * The entry id a server already rendered into this element (`data-ctfl-prerendered`), until the
-   * first decision is shown: that markup is the variant, not the baseline.
+   * The entry id the children stand for: the baseline, or the variant a server rendered into this
+   * element (`data-ctfl-prerendered`: then the baseline is in a `data-ctfl-baseline` template).
    */
-  #prerendered: string | undefined;
+  #childrenAre: string | undefined;
+  /** The route change whose answer this element waits for, if any. */
+  #routeWait: Promise<void> | undefined;
   /** Set while a variant's template has not been parsed yet: watches for the parser moving on. */
   #awaitTemplate: (() => void) | undefined;
 
-  // Light DOM: the page's CSS styles the content, and the content stays where the author put it.
+  // No render root of lit's: the shadow root (manual slot assignment) is attached once something must be hidden.
   protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.hasAttribute('data-ctfl-prerendered')) {
-      this.#prerendered = this.dataset.ctflEntryId ?? '';
+      this.#childrenAre = this.dataset.ctflEntryId ?? '';
       this.removeAttribute('data-ctfl-prerendered');
     }
     this.#mo = new MutationObserver(() => this.#render());
     this.#mo.observe(this, { childList: true });
     this.#offRuntime = onRuntime((sdk) => {
       this.#sdk = sdk;
-      return sdk.subscribe(() => this.#update());
+      return OptimizedEntryElement.#join(sdk, this);
     });
     if (!this.decision) this.#update();
     if (!this.decision) this.#awaitDecision();
@@ -146,6 +176,36 @@ export class OptimizedEntryElement extends ReactiveElement {
     for (const off of this.#cleanup.splice(0)) off();
   }
 
+  /**
+   * One state subscription per runtime for all its entries, which are asked to decide again only when
+   * what they show can change: the selected optimizations, the preview overrides or the request state.
+   * Views, clicks and other events change the state too, without costing each entry a re-render.
+   */
+  static #entries = new WeakMap<ContentfulOptimization, { entries: Set<OptimizedEntryElement>; off: Unsubscribe }>();
+
+  static #join(sdk: ContentfulOptimization, el: OptimizedEntryElement): Unsubscribe {
+    let hub = OptimizedEntryElement.#entries.get(sdk);
+    if (!hub) {
+      const entries = new Set<OptimizedEntryElement>();
+      let last = sdk.state;
+      const off = sdk.subscribe((s) => {
+        if (s.selectedOptimizations === last.selectedOptimizations && s.overrides === last.overrides && s.requestState === last.requestState) return;
+        last = s;
+        for (const e of [...entries]) e.#update();
+      });
+      hub = { entries, off };
+      OptimizedEntryElement.#entries.set(sdk, hub);
+    }
+    const h = hub;
+    h.entries.add(el);
+    return () => {
+      h.entries.delete(el);
+      if (h.entries.size) return;
+      h.off();
+      OptimizedEntryElement.#entries.delete(sdk);
+    };
+  }
+
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     // A different entry (also one set after connecting, as frameworks do) needs its own decision.
     const reset = !!this.decision && this.decision.baselineId !== (this.#entry()?.sys.id ?? this.entryId ?? '');
@@ -153,15 +213,17 @@ export class OptimizedEntryElement extends ReactiveElement {
       this.#endView();
       this.#endHover();
       this.decision = undefined;
+      this.#childrenAre = undefined;
     }
     if (changed.has('timeout')) this.#timeoutMs(); // warns about an unusable value
     if (changed.has('entryId') || changed.has('entry') || !this.decision) this.#update();
+    if (changed.has('headless')) this.#render();
     if (reset && !this.decision && this.isConnected) this.#awaitDecision();
   }
 
   /** Hidden (keeping its box) until a decision arrives or the anti-flicker timeout shows the baseline. */
   #awaitDecision(): void {
-    this.style.visibility = 'hidden';
+    if (!this.headless) this.style.visibility = 'hidden';
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
@@ -209,9 +271,15 @@ export class OptimizedEntryElement extends ReactiveElement {
       return;
     }
     const state = sdk?.state;
+    if (this.decision && !this.live && this.#overrides === state?.overrides) return;
+    // Rendered for a route whose page event is on its way: decide from its answer.
+    const route = !this.decision && !this.#timedOut && sdk ? routeChange(sdk) : undefined;
+    if (route) {
+      if (this.#routeWait !== route) void (this.#routeWait = route).then(() => this.#update());
+      return;
+    }
     const failed = state?.selectedOptimizations === undefined && state?.requestState.status === 'failed' ? state.requestState : undefined;
     const known = state && (state.selectedOptimizations !== undefined || failed);
-    if (this.decision && !this.live && this.#overrides === state?.overrides) return;
     if (!known && !this.#timedOut) return;
     this.#overrides = state?.overrides;
     let next: EntryDecision;
@@ -240,101 +308,105 @@ export class OptimizedEntryElement extends ReactiveElement {
     else delete this.dataset.ctflExperienceId;
     this.dataset.ctflVariantIndex = String(d.variantIndex);
     this.toggleAttribute('data-ctfl-override', !!d.override);
-    this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-entry-resolved', {
-      detail: { ...d, timedOut: this.#timedOut && !d.experienceId }, bubbles: true, composed: true,
-    }));
+    const detail = { ...d, timedOut: this.#timedOut && !d.experienceId };
+    for (const type of ['ctfl-decision', 'ctfl-entry-resolved']) {
+      this.dispatchEvent(new CustomEvent<EntryResolvedDetail>(type, { detail, bubbles: true, composed: true }));
+    }
     this.#observeViews();
     if (this.#visible) this.#startView();
   }
 
-  /** Puts the decided content in place. Idempotent: runs again for every parser insertion. */
+  /**
+   * Shows the decided content: assigns it to the slot. Idempotent: runs again for every change of
+   * the children (a framework's or the parser's), and only ever inserts or removes its own clone.
+   */
   #render(): void {
-    const d = this.decision;
+    let d = this.decision;
     if (!d) return;
+    if (this.headless) {
+      // Headless after a shadow root was attached (the attribute came late): the app's children show.
+      this.#unclone();
+      if (this.#slot) this.#assign(this.#children(true), false);
+      return;
+    }
     this.#checkTemplates();
-    let want: string | null = null; // null: baseline; '': nothing; id: that variant
-    let template: HTMLTemplateElement | undefined;
+    const own = this.#childrenAre ?? d.baselineId;
+    // Without manual slot assignment (browsers before 2023) nothing can be hidden: the children show.
+    if (!MANUAL_SLOTS && (d.hidden || d.entryId !== own)) d = this.decision = { ...d, entryId: own, hidden: false };
+    let show: Node[] | null = null; // null: the children (the baseline, or what a server rendered)
     let waiting = false;
-    if (d.hidden) want = '';
-    else if (d.variantIndex > 0 && d.entryId !== d.baselineId) {
-      template = this.#template(d.entryId);
-      // A template is complete once the parser has added something after it (or is past us).
-      // Markup a server rendered for this very variant needs no template: it is adopted as it
-      // arrives, never hidden.
-      if (this.#prerendered === d.entryId || (template && (template.nextSibling || this.#parsed()))) want = d.entryId;
-      else if (!template && this.#parsed()) {
+    if (d.hidden) show = [];
+    else if (d.entryId !== own) {
+      const source = this.#variant(d.entryId);
+      if (source instanceof HTMLTemplateElement && !source.hasChildNodes()) {
+        // A parsed template is complete once the parser has added something after it (or is past us).
+        if (source.nextSibling || this.#parsed()) show = this.#clone(source);
+        else waiting = true;
+      } else if (source) show = [source]; // the framework's own template or variant element, as it is
+      else if (!this.#parsed()) waiting = true; // the template may still be on its way from the parser
+      else if (d.entryId === d.baselineId) show = []; // server-rendered without its baseline template
+      else {
         warnOnce(this.#sdk, 'E031', __DEV__
           ? `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`
           : `entry-id="${d.baselineId}" data-variant-id="${d.entryId}"`);
         // Keep the metadata (experience, variant index) but show the baseline content.
         this.decision = { ...d, entryId: d.baselineId };
         this.dataset.ctflEntryId = d.baselineId;
-      } else {
-        // The template (or the rest of it) may still be on its way from the parser: show nothing
-        // (the baseline nodes the parser adds meanwhile leave the document too) until it is
-        // complete or the parser moves on.
-        template = undefined;
-        want = '';
-        waiting = true;
+        this.#render();
+        return;
       }
     }
-    if (waiting) this.#watchParser();
-    else this.#awaitTemplate?.();
+    if (waiting) {
+      show = [];
+      this.#watchParser();
+    } else this.#awaitTemplate?.();
     this.style.visibility = waiting ? 'hidden' : '';
-    if (this.#prerendered !== undefined && this.#adoptPrerendered(want ?? d.baselineId)) return;
-    const baselineNodes = [...this.childNodes].filter((n) => !this.#rendered.has(n) && !isVariantTemplate(n));
-    if (want === null) {
-      if (this.#renderedId !== null) {
-        for (const n of this.#rendered) n.parentNode?.removeChild(n);
-        this.#rendered.clear();
-        const firstTemplate = [...this.childNodes].find(isVariantTemplate) ?? null;
-        // Server-rendered output keeps the baseline in a `data-ctfl-baseline` template.
-        const serverBaseline = this.#stash.hasChildNodes() ? undefined : [...this.children].find((n): n is HTMLTemplateElement =>
-          n instanceof HTMLTemplateElement && n.hasAttribute('data-ctfl-baseline') && n.dataset.variantId === d.baselineId);
-        if (serverBaseline) this.#stash.append(document.importNode(serverBaseline.content, true));
-        this.insertBefore(this.#stash, firstTemplate);
-        this.#renderedId = null;
-      }
-      return;
-    }
-    for (const n of baselineNodes) this.#stash.appendChild(n);
-    if (this.#renderedId === want) return;
-    for (const n of this.#rendered) n.parentNode?.removeChild(n);
-    this.#rendered.clear();
-    if (template) {
-      const content = document.importNode(template.content, true);
-      for (const n of content.childNodes) this.#rendered.add(n);
-      this.insertBefore(content, this.firstChild);
-    }
-    this.#renderedId = want;
+    if (show !== this.#rendered) this.#unclone();
+    this.#assign(show ?? this.#children(), show === null);
+  }
+
+  /** The baseline children (or a server's variant markup): not templates, variants or this element's clone. */
+  #children(variants = false): Node[] {
+    return [...this.childNodes].filter((n) => !(n instanceof HTMLTemplateElement) && (variants || !(n instanceof Element && n.hasAttribute('data-variant-id'))) && !this.#rendered.includes(n));
   }
 
   /**
-   * Server-rendered output holds the variant's markup (and the baseline in a `data-ctfl-baseline`
-   * template). When the decision is what the server rendered, that markup becomes this element's
-   * rendered content as is — no DOM change, no hiding — including what the parser adds later.
-   * Otherwise it is removed and the baseline comes from its template. Returns true when adopted.
+   * Assigns `nodes` to the slot. While the children show as they are and nothing needs hiding, no
+   * shadow root is attached (no variant elements: templates are not rendered anyway).
    */
-  #adoptPrerendered(shown: string): boolean {
-    const pre = this.#prerendered!;
-    if (pre === this.decision!.baselineId) {
-      // The server rendered the baseline: its children are the baseline, as in a plain page.
-      this.#prerendered = undefined;
-      return false;
+  #assign(nodes: Node[], children: boolean): void {
+    if (!this.#slot) {
+      if (children && !this.querySelector(':scope > [data-variant-id]:not(template)')) return;
+      if (!MANUAL_SLOTS) return;
+      const root = this.shadowRoot ?? this.attachShadow({ mode: 'open', slotAssignment: 'manual' });
+      adoptStyles(root, [STYLES]);
+      this.#slot = this.ownerDocument.createElement('slot');
+      root.append(this.#slot);
     }
-    const server = [...this.childNodes].filter((n) => !isVariantTemplate(n) && !this.#rendered.has(n));
-    if (shown === pre) {
-      for (const n of server) this.#rendered.add(n);
-      this.#renderedId = pre;
-      if (this.#parsed()) this.#prerendered = undefined;
-      return true;
-    }
-    for (const n of server) n.parentNode?.removeChild(n);
-    for (const n of this.#rendered) n.parentNode?.removeChild(n);
-    this.#rendered.clear();
-    this.#renderedId = '';
-    this.#prerendered = undefined;
-    return false;
+    // Only elements and text can be slotted (comments, e.g. a framework's markers, render nothing anyway).
+    const slottable = nodes.filter((n): n is Element | Text => n instanceof Element || n instanceof Text);
+    const now = this.#slot.assignedNodes();
+    if (now.length !== slottable.length || slottable.some((n, i) => n !== now[i])) this.#slot.assign(...slottable);
+  }
+
+  /** This element's own clone of a parsed template's content, inserted as its first children. */
+  #clone(template: HTMLTemplateElement): Node[] {
+    if (this.#renderedFrom === template && this.#rendered.every((n) => n.parentNode === this)) return this.#rendered;
+    this.#unclone();
+    const content = this.ownerDocument.importNode(template.content, true);
+    this.#rendered = [...content.childNodes];
+    this.#renderedFrom = template;
+    this.insertBefore(content, this.firstChild);
+    this.#mo?.takeRecords(); // our own insertion needs no second render
+    return this.#rendered;
+  }
+
+  #unclone(): void {
+    if (!this.#rendered.length) return;
+    for (const n of this.#rendered) if (n.parentNode === this) this.removeChild(n);
+    this.#rendered = [];
+    this.#renderedFrom = undefined;
+    this.#mo?.takeRecords();
   }
 
   /**
@@ -366,11 +438,10 @@ export class OptimizedEntryElement extends ReactiveElement {
     }
   }
 
-  #template(id: string): HTMLTemplateElement | undefined {
-    const found: HTMLTemplateElement[] = [];
-    for (const n of this.children) {
-      if (n instanceof HTMLTemplateElement && n.dataset.variantId === id) found.push(n);
-    }
+  /** The child that holds variant `id`: a `<template>` or another element with that data-variant-id. */
+  #variant(id: string): Element | undefined {
+    const found: Element[] = [];
+    for (const n of this.children) if (n.getAttribute('data-variant-id') === id) found.push(n);
     if (found.length > 1) {
       warnOnce(this.#sdk, 'E032', __DEV__ ? `<ctfl-optimized-entry> has more than one <template data-variant-id="${id}">; using the first.` : `data-variant-id="${id}"`);
     }

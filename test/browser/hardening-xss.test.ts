@@ -60,6 +60,9 @@ async function xssCase(name: string, run: () => Promise<void>, allowed: (e: Elem
 }
 
 const container = () => { const c = el('div', { class: 'xss-fixture' }); document.body.append(c); return c; };
+/** The text an element shows: merge tags and flags render it in their shadow root, as a text node. */
+const shown = (e: Element) => (e.shadowRoot ?? e).textContent;
+const elementsIn = (e: Element) => e.childElementCount + (e.shadowRoot?.childElementCount ?? 0);
 const settle = (elements: Element[]) => Promise.all(elements.map((e) => (e as unknown as { updateComplete: Promise<unknown> }).updateComplete));
 
 /** Merge tags for traits.p0 … traits.pN, each showing exactly its payload as text. */
@@ -68,8 +71,8 @@ async function expectMergeTags(label: string) {
   const tags = P.map((_, i) => c.appendChild(el('ctfl-merge-tag', { path: `traits.p${i}`, fallback: 'missing' })) as MergeTagElement);
   await settle(tags);
   tags.forEach((t, i) => {
-    equal(t.textContent, P[i], `${label}: merge tag ${i} shows its payload as text`);
-    equal(t.childElementCount, 0, `${label}: merge tag ${i} has no element children`);
+    equal(shown(t), P[i], `${label}: merge tag ${i} shows its payload as text`);
+    equal(elementsIn(t), 0, `${label}: merge tag ${i} has no element children`);
   });
 }
 
@@ -94,8 +97,8 @@ async function expectFlags(label: string) {
   for (const [f] of rows) c.append(f);
   await settle(rows.map(([f]) => f));
   rows.forEach(([f, text], i) => {
-    equal(f.textContent, text, `${label}: flag ${i} shows its value as text`);
-    equal(f.childElementCount, 0, `${label}: flag ${i} has no element children`);
+    equal(shown(f), text, `${label}: flag ${i} shows its value as text`);
+    equal(elementsIn(f), 0, `${label}: flag ${i} has no element children`);
   });
 }
 
@@ -205,8 +208,8 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
       for (const [t] of tags) c.append(t);
       await settle(tags.map(([t]) => t));
       for (const [t, text] of tags) {
-        equal(t.textContent, text);
-        equal(t.childElementCount, 0);
+        equal(shown(t), text);
+        equal(elementsIn(t), 0);
       }
     });
   });

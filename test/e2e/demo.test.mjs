@@ -9,6 +9,7 @@ import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
 import { FRAME_PROBE } from '../helpers/frame-probe.mjs';
+import { shownText } from '../helpers/shown-text.mjs';
 
 const HERO_BASELINE = 'Personalization without the wait';
 const HERO_VARIANT = 'Plans that grow with you';
@@ -45,7 +46,7 @@ test('a first-time visitor sees the baseline hero, and the pricing audience sees
   await page.goto(`${demo.url}/`);
   await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex !== undefined);
   assert.equal(await heroText(page), HERO_BASELINE);
-  assert.equal(await page.locator('.greeting ctfl-merge-tag').innerText(), 'there');
+  assert.equal(await page.evaluate(shownText, '.greeting ctfl-merge-tag'), 'there');
   // The probe does see painted baselines (this visitor is decided to get the baseline).
   await page.waitForFunction((t) => window.__frames.includes(t), HERO_BASELINE);
   const profileId = await page.evaluate(() => window.optimization.profile?.id);
@@ -112,7 +113,7 @@ test('signing in identifies the visitor: the merge tag greets them and the live 
   assert.equal(await heroText(page), HERO_BASELINE);
   await page.click('#consent-accept');
   await page.click('#sign-in');
-  await page.waitForFunction(() => document.querySelector('.greeting ctfl-merge-tag')?.textContent === 'Ada');
+  await page.waitForFunction(() => document.querySelector('.greeting ctfl-merge-tag')?.shadowRoot?.textContent === 'Ada');
   await page.waitForFunction((t) => document.querySelector('ctfl-optimized-entry.hero h1')?.textContent === t, HERO_VARIANT);
   const identify = (await requests()).flatMap((r) => r.body?.events ?? []).find((e) => e.type === 'identify' && e.userId === 'ada@example.com');
   assert.deepEqual(identify.traits, { firstname: 'Ada', plan: 'pro' });

@@ -9,6 +9,7 @@ import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { startSsrDemo } from '../../demo/ssr/server.mjs';
 import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { shownText } from '../helpers/shown-text.mjs';
 
 const HERO_VARIANT = 'Plans that grow with you';
 const STRICT = "script-src 'self'; style-src 'self'; object-src 'none'";
@@ -96,10 +97,10 @@ for (const [name] of POLICIES) {
     await page.goto(`${base}/?utm_campaign=spring`);
     await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex === '1');
     assert.equal(await page.locator('ctfl-optimized-entry.hero h1').first().innerText(), HERO_VARIANT);
-    assert.equal(await page.locator('ctfl-flag[key="hero-cta"]').innerText() !== '', true, 'the flag shows a value');
+    assert.equal(await page.evaluate(shownText, 'ctfl-flag[key="hero-cta"]') !== '', true, 'the flag shows a value');
     await page.click('#consent-accept');
     await page.click('#sign-in');
-    await page.waitForFunction(() => document.querySelector('.greeting ctfl-merge-tag')?.textContent === 'Ada');
+    await page.waitForFunction(() => document.querySelector('.greeting ctfl-merge-tag')?.shadowRoot?.textContent === 'Ada');
     for (const path of ['/product.html', '/pricing.html', '/']) {
       await page.goto(`${base}${path}`);
       await page.waitForFunction(() => window.optimization?.state.requestState.status === 'success');

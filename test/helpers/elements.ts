@@ -121,8 +121,25 @@ export async function pageEvents(org: string): Promise<any[]> {
 
 export { requestsFor };
 
-/** The text a visitor sees in the element (innerText: rendered and visible only), whitespace collapsed. */
-export const shownText = (el: Element) => ((el as HTMLElement).innerText ?? el.textContent ?? '').replace(/\s+/g, ' ').trim();
+/**
+ * The text a visitor sees in the element, whitespace collapsed: like innerText (rendered and
+ * visible text only, blocks apart), but over the flat tree, so text an element renders in its
+ * shadow root (a merge tag's value) counts and children a shadow root does not show do not.
+ */
+export const shownText = (el: Element) => flatText(el, '').replace(/\s+/g, ' ').trim();
+
+function flatText(node: Node, visibility: string): string {
+  // nodeType and localName, not instanceof: the node may be in a frame (another realm).
+  if (node.nodeType === Node.TEXT_NODE) return visibility === 'visible' ? (node as Text).data : '';
+  if (node.nodeType !== Node.ELEMENT_NODE) return '';
+  const el = node as Element;
+  const style = el.ownerDocument.defaultView!.getComputedStyle(el);
+  if (style.display === 'none' || el.localName === 'script' || el.localName === 'style') return '';
+  const assigned = el.localName === 'slot' ? (el as HTMLSlotElement).assignedNodes() : [];
+  const kids = assigned.length ? assigned : [...(el.shadowRoot ?? el).childNodes];
+  const inner = kids.map((k) => flatText(k, style.visibility)).join('');
+  return el.localName === 'br' ? '\n' : /^(inline|contents)/.test(style.display) ? inner : `\n${inner}\n`;
+}
 
 export function nextEvent<T extends Event>(target: EventTarget, type: string): Promise<T> {
   return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as T), { once: true }));

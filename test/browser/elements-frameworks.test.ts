@@ -1,0 +1,282 @@
+// The elements inside code that owns their children, as frameworks do: the DOM calls React, Vue,
+// Svelte and lit make (insertBefore with their own anchors, removeChild, moves, text updates), a
+// real lit app, templates written the way JSX and Vue render functions write them (children on the
+// template element), variant elements, headless entries, and how often entries decide again.
+// The real React, Vue, Svelte and lit apps are in test/e2e/frameworks.test.mjs.
+import { html, render } from 'lit';
+import { ContentfulOptimization } from '../../src/browser/optimization.js';
+import { defineElements } from '../../src/elements/index.js';
+import type { EntryResolvedDetail } from '../../src/elements/optimized-entry.js';
+import { deepEqual, equal, ok } from '../helpers/assert.js';
+import { clearBrowserState } from '../helpers/browser.js';
+import {
+  insightsOf, isView, makeProfile, mount, nextEvent, runtimeFactory, selection, shownText, sleep, spyConsole, trapErrors, unmountAll,
+  waitForInsights,
+} from '../helpers/elements.js';
+
+defineElements();
+
+const EXP = 'exp-fw-0001';
+const B = 'entry-fw-baseline';
+const V = 'entry-fw-variant';
+
+const runtimes = runtimeFactory(() => ContentfulOptimization);
+/** A runtime that knows its selections (variant `variant`, or the baseline), with event consent. */
+const visitor = (variant: string | null = V, extra: Record<string, unknown> = {}) => runtimes.create({
+  defaults: {
+    consent: true, persistenceConsent: false, profile: makeProfile(),
+    selectedOptimizations: [selection(EXP, variant === null ? 0 : 1, { [B]: variant ?? B })], ...extra,
+  } as never,
+});
+
+/** An entry built with DOM calls, as a framework's renderer builds it: children first, then inserted. */
+function entry(children: Node[], attrs: Record<string, string> = {}): HTMLElement {
+  const el = document.createElement('ctfl-optimized-entry');
+  el.setAttribute('entry-id', B);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  el.append(...children);
+  return el;
+}
+const p = (text: string) => { const e = document.createElement('p'); e.textContent = text; return e; };
+/** A template as JSX and Vue render functions make it: the children are on the template element itself. */
+function jsxTemplate(id: string, children: Node[]): HTMLTemplateElement {
+  const t = document.createElement('template');
+  t.setAttribute('data-variant-id', id);
+  for (const c of children) t.appendChild(c);
+  return t;
+}
+/** A template as the HTML parser (or `template.content` calls) makes it. */
+function parsedTemplate(id: string, markup: string): HTMLTemplateElement {
+  const t = document.createElement('template');
+  t.setAttribute('data-variant-id', id);
+  t.innerHTML = markup;
+  return t;
+}
+const rendered = (root: Element) => [...root.querySelectorAll('p, h2, button')].filter((e) => e.getClientRects().length > 0).map((e) => e.textContent);
+
+let trap: ReturnType<typeof trapErrors>;
+let consoleSpy: ReturnType<typeof spyConsole>;
+beforeEach(async () => {
+  await clearBrowserState();
+  trap = trapErrors();
+  consoleSpy = spyConsole();
+});
+afterEach(() => {
+  unmountAll();
+  runtimes.destroyAll();
+  consoleSpy.restore();
+  trap.stop();
+  deepEqual(trap.errors, [], 'uncaught errors in the page');
+});
+
+describe('<ctfl-optimized-entry> leaves the children a framework owns where they are', () => {
+  it('while a variant shows, the baseline children stay in place (not rendered), and removing, inserting and reordering them works', async () => {
+    visitor();
+    const [a, b, c] = [p('Baseline a'), p('Baseline b'), p('Baseline c')];
+    const el = entry([a, b, c, parsedTemplate(V, '<p>Variant</p>')]);
+    mount('').append(el);
+    equal(shownText(el), 'Variant');
+    ok([a, b, c].every((n) => n.parentNode === el), 'the baseline nodes are still the element\'s children');
+    // What a keyed list update does: remove one, move one, insert one before a node of its own.
+    el.removeChild(b);
+    el.insertBefore(c, a);
+    const d = p('Baseline d');
+    el.insertBefore(d, a);
+    a.textContent = 'Baseline a, updated';
+    await sleep(0);
+    equal(shownText(el), 'Variant', 'still only the variant shows');
+    deepEqual(rendered(el), ['Variant']);
+  });
+
+  it('changes made to the baseline while a variant showed are what shows when a live entry goes back to the baseline', async () => {
+    const sdk = visitor();
+    const [a, b] = [p('First'), p('Second')];
+    const el = entry([a, b, parsedTemplate(V, '<p>Variant</p>')], { live: '' });
+    mount('').append(el);
+    equal(shownText(el), 'Variant');
+    el.insertBefore(b, a); // reorder
+    el.append(p('Third'));
+    b.textContent = 'Second, updated';
+    sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] }));
+    await sleep(0);
+    deepEqual(rendered(el), ['Second, updated', 'First', 'Third']);
+    sdk.setOverrides(undefined);
+    await sleep(0);
+    equal(shownText(el), 'Variant');
+  });
+
+  it('while the baseline shows, children a framework inserts render before the next paint, in its order', async () => {
+    visitor(null);
+    const a = p('a');
+    const el = entry([a, parsedTemplate(V, '<p>Variant</p>')]);
+    mount('').append(el);
+    el.insertBefore(p('before a'), a);
+    el.append(p('after a'));
+    await Promise.resolve(); // mutation observers run in this microtask, before any paint
+    deepEqual(rendered(el), ['before a', 'a', 'after a']);
+  });
+
+  it('a template written by JSX or a Vue render function (children on the template element) shows those very nodes: their listeners and updates work', async () => {
+    visitor();
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Buy now';
+    let clicks = 0;
+    button.addEventListener('click', () => { clicks++; }); // a framework's event handler on its own node
+    const el = entry([p('Baseline'), jsxTemplate(V, [p('Variant'), button])]);
+    mount('').append(el);
+    equal(shownText(el), 'Variant Buy now');
+    ok(button.getClientRects().length > 0, 'the framework\'s own button is rendered');
+    button.click();
+    equal(clicks, 1);
+    button.textContent = 'Buy now, 10% off'; // a re-render of the variant's content
+    button.before(p('New line'));
+    equal(shownText(el), 'Variant New line Buy now, 10% off');
+  });
+
+  it('an element with data-variant-id (not a template) is a variant: hidden until selected, then shown as it is', async () => {
+    visitor();
+    const variant = document.createElement('section');
+    variant.setAttribute('data-variant-id', V);
+    variant.hidden = true; // what an author writes so that it never shows before the element upgrades
+    variant.append(p('Variant section'));
+    const other = document.createElement('section');
+    other.setAttribute('data-variant-id', 'entry-fw-other');
+    other.append(p('Other section'));
+    const el = entry([p('Baseline'), variant, other]);
+    mount('').append(el);
+    equal(shownText(el), 'Variant section');
+    equal(variant.hidden, true, 'its attributes are the author\'s');
+    variant.append(p('More'));
+    equal(shownText(el), 'Variant section More');
+  });
+
+  it('a baseline with a variant element but shown as the baseline hides the variant elements', () => {
+    visitor(null);
+    const other = document.createElement('div');
+    other.setAttribute('data-variant-id', V);
+    other.append(p('Variant div'));
+    const el = entry([p('Baseline'), other]);
+    mount('').append(el);
+    equal(shownText(el), 'Baseline');
+  });
+
+  it('a variant cloned from a parsed template is the element\'s own: a framework wiping the children (textContent) gets it back', async () => {
+    visitor();
+    const el = entry([p('Baseline'), parsedTemplate(V, '<p>Variant</p>')]);
+    mount('').append(el);
+    el.textContent = 'Framework text'; // e.g. React setting string children
+    el.append(parsedTemplate(V, '<p>Variant again</p>'));
+    await sleep(0);
+    equal(shownText(el), 'Variant again');
+  });
+});
+
+describe('a real lit app renders into <ctfl-optimized-entry>', () => {
+  it('renders, re-renders, reorders, removes and unmounts the baseline while the variant shows; lit\'s updates land where lit expects', async () => {
+    const sdk = visitor(V, { selectedOptimizations: [selection(EXP, 1, { [B]: V })] });
+    const host = mount('');
+    const view = (items: string[], label: string, shown = true) => html`${shown ? html`
+      <ctfl-optimized-entry entry-id=${B} live>
+        ${items.map((i) => html`<p>${i}</p>`)}
+        <template data-variant-id=${V}><p>Variant</p></template>
+      </ctfl-optimized-entry>` : ''}<p class="label">${label} <ctfl-flag key="fw-flag" fallback="no flag"></ctfl-flag></p>`;
+    render(view(['a', 'b', 'c'], 'one'), host);
+    const el = host.querySelector('ctfl-optimized-entry')!;
+    await sleep(0); // the flag renders in a microtask
+    equal(shownText(host), 'Variant one no flag');
+    render(view(['c', 'a', 'b', 'd'], 'two'), host); // reorder and add
+    render(view(['c', 'b'], 'three'), host); // remove
+    equal(shownText(host), 'Variant three no flag');
+    deepEqual([...el.querySelectorAll(':scope > p')].map((n) => n.textContent), ['Variant', 'c', 'b'], 'lit\'s nodes are still the entry\'s children, in lit\'s order, after the element\'s own clone');
+    sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] }));
+    await sleep(0);
+    equal(shownText(el), 'c b', 'the baseline lit kept up to date shows');
+    render(view(['c', 'b'], 'four', false), host); // unmount
+    equal(host.querySelector('ctfl-optimized-entry'), null);
+    equal(shownText(host), 'four no flag');
+  });
+});
+
+describe('<ctfl-flag> and <ctfl-merge-tag> leave their children to the framework', () => {
+  it('a merge tag shows the value in its own shadow root; the children (a fallback a framework rendered) stay as they are and show without a value', async () => {
+    const sdk = runtimes.create({ defaults: { profile: makeProfile(undefined, { firstname: 'Ada' }) } });
+    const host = mount('Hi <ctfl-merge-tag path="traits.firstname"><b>friend</b></ctfl-merge-tag> and <ctfl-merge-tag path="traits.lastname"><b>friend</b></ctfl-merge-tag>!');
+    const [known, missing] = host.querySelectorAll('ctfl-merge-tag');
+    await sleep(0);
+    equal(shownText(host), 'Hi Ada and friend!');
+    equal(known!.innerHTML, '<b>friend</b>', 'the children are untouched');
+    missing!.querySelector('b')!.textContent = 'pal'; // a framework updating its fallback
+    await sleep(0);
+    equal(shownText(host), 'Hi Ada and pal!');
+    sdk.reset();
+    await sleep(0);
+    equal(shownText(host), 'Hi friend and pal!');
+  });
+
+  it('a flag shows its value in its shadow root and a boolean flag\'s content is the framework\'s own nodes', async () => {
+    const change = (key: string, value: unknown) => ({ key, type: 'Variable', value, meta: { experienceId: 'exp-fw-flags', variantIndex: 1 } });
+    runtimes.create({ defaults: { changes: [change('cta', 'Buy now'), change('banner', true)] } as never });
+    const banner = p('Banner');
+    const host = mount('<ctfl-flag key="cta" fallback="Learn more"><span>framework text</span></ctfl-flag> <ctfl-flag key="banner"></ctfl-flag>');
+    host.querySelectorAll('ctfl-flag')[1]!.append(banner);
+    await sleep(0);
+    equal(shownText(host), 'Buy now Banner');
+    equal(host.querySelector('ctfl-flag')!.innerHTML, '<span>framework text</span>');
+    ok(banner.getClientRects().length > 0, 'the framework\'s own node is rendered');
+    banner.textContent = 'Banner, updated';
+    equal(shownText(host), 'Buy now Banner, updated');
+  });
+});
+
+describe('<ctfl-optimized-entry headless>', () => {
+  it('renders nothing of its own: the app\'s children show as they are, and the decision comes as a property and a ctfl-decision event', async () => {
+    visitor();
+    const container = mount('');
+    const el = entry([p('What the app renders'), parsedTemplate(V, '<p>Variant</p>')], { headless: '' });
+    const decided = nextEvent<CustomEvent<EntryResolvedDetail>>(container, 'ctfl-decision');
+    container.append(el);
+    const { detail } = await decided;
+    deepEqual([detail.entryId, detail.experienceId, detail.variantIndex], [V, EXP, 1]);
+    equal(el.decision?.entryId, V);
+    equal(el.shadowRoot, null, 'no shadow root');
+    equal(el.querySelectorAll('p').length, 1, 'nothing inserted');
+    equal(shownText(el), 'What the app renders');
+  });
+
+  it('tracks views of what the app rendered, with the decision\'s metadata', async () => {
+    const sdk = visitor();
+    const el = entry([p('The app\'s variant')], { headless: '' });
+    mount('').append(el);
+    const [view] = await waitForInsights(sdk, isView(V));
+    deepEqual([view.experienceId, view.variantIndex], [EXP, 1]);
+  });
+
+  it('optimization.resolveOptimizedEntry() gives the same decision (and one for given selected optimizations)', () => {
+    const sdk = visitor();
+    deepEqual(sdk.resolveOptimizedEntry(B), sdk.resolveEntry(B));
+    equal(sdk.resolveOptimizedEntry(B).entryId, V);
+    equal(sdk.resolveOptimizedEntry(B, [selection(EXP, 0, { [B]: B })]).entryId, B);
+    equal(sdk.resolveOptimizedEntry(B, []).variantIndex, 0);
+  });
+});
+
+describe('<ctfl-optimized-entry> decides again only when what it shows can change', () => {
+  it('views, clicks and other events flowing in make no entry decide again; a new selection does', async () => {
+    const sdk = visitor(null);
+    const container = mount('');
+    for (let i = 0; i < 50; i++) container.append(entry([p(`Baseline ${i}`), parsedTemplate(V, `<p>Variant ${i}</p>`)], { live: '', 'no-track-views': '' }));
+    await sleep(0); // the elements' first updates
+    let resolutions = 0;
+    const resolve = sdk.resolveEntry.bind(sdk);
+    sdk.resolveEntry = (e) => { resolutions++; return resolve(e); };
+    for (let i = 0; i < 20; i++) void sdk.trackView({ componentId: `fw-view-${i}`, viewId: `v${i}`, viewDurationMs: 1000 });
+    void sdk.trackClick({ componentId: 'fw-click' });
+    await sleep(0);
+    equal(resolutions, 0, 'no re-render for events');
+    sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 1, { [B]: V })] }));
+    equal(resolutions, 50, 'one per entry for a change of what they show');
+    equal(shownText(container.lastElementChild!), 'Variant 49');
+    ok((await insightsOf(sdk)).length >= 21, 'the events were sent');
+  });
+});
