@@ -143,7 +143,7 @@ function chart(e: ExperienceResult, g: GoalResult, id: string): VNode[] {
   // Drawn small, so the labels stay readable when the chart is scaled down to a phone's width.
   const W = 400;
   const H = 200;
-  const left = 52;
+  const left = 62;
   const right = 12;
   const top = 12;
   const bottom = 30;

@@ -100,7 +100,7 @@ caption{text-align:left;color:#57606a;font-size:.875rem;padding-bottom:.2rem}
 th,td{text-align:right;padding:.3rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 th:first-child{text-align:left}thead th{font-size:.8rem;color:#57606a;font-weight:600}
 .chart{display:block;width:100%;height:auto;max-width:34rem;margin-top:.5rem}
-.chart text{font:14px system-ui,sans-serif;fill:#57606a}
+.chart text{font:13px system-ui,sans-serif;fill:#57606a}
 .legend{list-style:none;margin:.25rem 0 0;padding:0;font-size:.875rem}.legend li{margin:.15rem 0}
 .unevaluable{padding-left:1.2rem}.unevaluable li{margin:.25rem 0;overflow-wrap:anywhere}
 @media (max-width:40rem){
