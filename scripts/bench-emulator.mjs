@@ -20,11 +20,14 @@ export async function benchEmulator({ duration = 10, connections = 50, profiles 
   const { url } = emulator;
   const org = 'bench';
   const ts = new Date().toISOString();
-  const body = JSON.stringify({ events: [{
-    type: 'page', channel: 'web', messageId: randomUUID(), originalTimestamp: ts, sentAt: ts, timestamp: ts,
+  const event = {
+    type: 'page', channel: 'web', messageId: '', originalTimestamp: ts, sentAt: ts, timestamp: ts,
     context: { locale: 'en-US', userAgent: 'autocannon', page: { path: '/pricing', query: {}, referrer: '', search: '', url: 'https://site.example/pricing' } },
     properties: { path: '/pricing', query: {}, referrer: '', search: '', title: 'Pricing', url: 'https://site.example/pricing' },
-  }] });
+  };
+  // A new messageId per request: the emulator applies an event once per messageId, so a resent one
+  // would be answered as a read.
+  const body = () => JSON.stringify({ events: [{ ...event, messageId: randomUUID() }] });
 
   let i = 0;
   let result;
@@ -37,7 +40,7 @@ export async function benchEmulator({ duration = 10, connections = 50, profiles 
       requests: [{
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
-        setupRequest: (req) => ({ ...req, path: `/v2/organizations/${org}/environments/main/profiles/bench-${i++ % profiles}`, body }),
+        setupRequest: (req) => ({ ...req, path: `/v2/organizations/${org}/environments/main/profiles/bench-${i++ % profiles}`, body: body() }),
       }],
     });
   } finally {
