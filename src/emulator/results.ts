@@ -112,6 +112,8 @@ const MAX_AVAILABLE_GOALS = 100;
 const MAX_SERIES_POINTS = 40;
 /** A reported view duration longer than this is not believed when placing the view's start. */
 const MAX_VIEW_DURATION_MS = 60 * 60 * 1000;
+/** At most this many experiences that are not in the space are shown. */
+export const MAX_EXTRA_EXPERIENCES = 20;
 /** Events naming a higher variant index are left out (no experience has that many variants). */
 export const MAX_VARIANT_INDEX = 63;
 
@@ -210,7 +212,11 @@ export function computeResults(space: SpaceModel, store: Store, query: ResultsQu
 
   const audiences = new Map(space.audiences.map((a) => [a.id, a]));
   const spaceIds = new Set(space.experiences.map((e) => e.id));
-  const seenOnly = [...new Set([...exposures.keys(), ...activity.keys()])].filter((id) => !spaceIds.has(id)).sort();
+  // Experiences only events name (not in the space): the most visited few, so that events naming
+  // thousands of made-up ids cannot bury the space's own.
+  const seenOnly = [...new Set([...exposures.keys(), ...activity.keys()])].filter((id) => !spaceIds.has(id))
+    .sort((a, b) => (exposures.get(b)?.size ?? 0) - (exposures.get(a)?.size ?? 0) || (a < b ? -1 : 1))
+    .slice(0, MAX_EXTRA_EXPERIENCES);
   const models = [
     ...space.experiences.map((e) => ({ id: e.id, model: e })),
     ...seenOnly.map((id) => ({ id, model: undefined })),

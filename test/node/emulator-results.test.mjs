@@ -110,6 +110,21 @@ test('visitors count once, from their first view, in its variant; views, clicks 
   assert.deepEqual(r.totals, { profiles: 0, insightsEvents: 11, experienceEvents: 0 });
 });
 
+test('experiences only events name are shown, the most visited 20; absurd variant indexes are left out', async () => {
+  const org = newOrg();
+  const events = Array.from({ length: 25 }, (_, i) => view(`made-up-${String(i).padStart(2, '0')}`, 0, i));
+  await insights(org, 'stray-1', [...events, view(AB, 5000, 0), view(AB, 1, 1)]);
+  await insights(org, 'stray-2', [view('made-up-24', 1, 0)]);
+  const r = await results(org);
+  const extra = r.experiences.filter((e) => !e.inSpace);
+  assert.equal(extra.length, 20);
+  assert.deepEqual([extra[0].id, extra[0].visitors, extra[0].name], ['made-up-24', 2, 'made-up-24'], 'the most visited first');
+  assert.equal(r.experiences.length, space.entries.filter((e) => e.sys.contentType.sys.id === 'nt_experience').length + 20);
+  const ab = expOf(r, AB);
+  assert.equal(ab.variants.length, 2, 'variant 5000 is not a variant');
+  assert.deepEqual(pick(ab.variants, 'visitors'), [{ visitors: 0 }, { visitors: 1 }]);
+});
+
 test('a conversion is an exposed visitor with the goal\'s track event at or after the start of its first view', async () => {
   const org = newOrg();
   // visitor-1: view reported at 10 s after 1 s in view, converts at 9.5 s (after the view started): counts.
