@@ -21,6 +21,7 @@ import { hasContent, renderShadow } from './shadow-text.js';
  * @summary Shows a flag's value as text, or shows/hides its content for a boolean flag.
  * @slot - Optional content, shown while a boolean flag is true.
  * @attr {string} key - The flag key (the change's `key`).
+ * @attr {string} flag-key - The same, for frameworks that keep `key` for themselves (React, Vue).
  * @attr {string} fallback - Text shown when the visitor has no value for the flag.
  * @attr {boolean} no-track-views - Do not send flag views.
  * @attr {string} data-ctfl-flag-value - Set by the element: the value shown, as JSON.
@@ -29,11 +30,14 @@ import { hasContent, renderShadow } from './shadow-text.js';
 export class FlagElement extends ReactiveElement {
   static override properties = {
     key: { type: String },
+    flagKey: { type: String, attribute: 'flag-key' },
     fallback: { type: String },
     noTrackViews: { type: Boolean, attribute: 'no-track-views' },
   };
 
   declare key: string | undefined;
+  /** `key` under a name React and Vue pass on (they keep `key` for their own lists). */
+  declare flagKey: string | undefined;
   declare fallback: string | undefined;
   declare noTrackViews: boolean;
 
@@ -67,12 +71,16 @@ export class FlagElement extends ReactiveElement {
 
   /** The flag's current value (`{value: X}` unwrapped), or undefined. */
   get value() {
-    return this.key ? this.#sdk?.getFlag(this.key) : undefined;
+    const key = this.#key();
+    return key ? this.#sdk?.getFlag(key) : undefined;
   }
+
+  #key() { return this.flagKey || this.key; }
 
   protected override update(changed: Map<PropertyKey, unknown>): void {
     super.update(changed);
-    if (!this.key) return;
+    const key = this.#key();
+    if (!key) return;
     const value = this.value;
     const content = hasContent(this);
     // Boolean flag around content: the content shows while the flag is true. Without a value (or
@@ -85,11 +93,11 @@ export class FlagElement extends ReactiveElement {
     const shown = JSON.stringify(value);
     // A preview override is not this visitor's value: marked, and never tracked.
     const state = this.#sdk?.state;
-    const override = !!state?.overrides && shown !== JSON.stringify(getFlag(state.changes, this.key)); // by value: objects too
+    const override = !!state?.overrides && shown !== JSON.stringify(getFlag(state.changes, key)); // by value: objects too
     this.toggleAttribute('data-ctfl-override', override);
     if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {
       this.#tracked = shown;
-      void this.#sdk.trackFlagView({ componentId: this.key });
+      void this.#sdk.trackFlagView({ componentId: key });
     }
   }
 }

@@ -227,6 +227,13 @@ describe('<ctfl-flag> and <ctfl-merge-tag> leave their children to the framework
     banner.textContent = 'Banner, updated';
     equal(shownText(host), 'Buy now Banner, updated');
   });
+
+  it('flag-key names the flag where a framework keeps `key` for itself (React, Vue)', async () => {
+    runtimes.create({ defaults: { changes: [{ key: 'cta', type: 'Variable', value: 'Buy now', meta: { experienceId: 'exp-fw-flags', variantIndex: 1 } }] } as never });
+    const host = mount('<ctfl-flag flag-key="cta" fallback="Learn more"></ctfl-flag>');
+    await sleep(0);
+    equal(shownText(host), 'Buy now');
+  });
 });
 
 describe('<ctfl-optimized-entry headless>', () => {
