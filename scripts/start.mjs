@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the emulator with demo/space.json on 127.0.0.1:8787 and the demo site on
-// 127.0.0.1:8080 (two origins, as in production), and a server-rendered demo on 127.0.0.1:8081. A busy port falls back to a free one, and says
+// 127.0.0.1:8080 (two origins, as in production), a server-rendered demo on 127.0.0.1:8081 and the
+// framework demos (React, Vue, Svelte, lit, a plain router) on 127.0.0.1:8082. A busy port falls back to a free one, and says
 // so. Ctrl-C (or SIGTERM) stops everything; the emulator's data is in memory only.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -31,10 +32,14 @@ const demo = await withFallback('demo', 8080, (port) => startDemoServer({ port, 
 // The server-rendered demo (node:http + dist/server.mjs) hands its decisions to the browser bundle.
 const { startSsrDemo } = await import(pathToFileURL(join(root, 'demo', 'ssr', 'server.mjs')).href);
 const ssr = await startSsrDemo({ port: 8081, emulatorUrl: apiUrl });
+// The framework demos (demo/frameworks/server.mjs): their apps are built with esbuild as it starts.
+const { startFrameworksDemo } = await import(pathToFileURL(join(root, 'demo', 'frameworks', 'server.mjs')).href);
+const frameworks = await withFallback('framework demos', 8082, (port) => startFrameworksDemo({ port, emulatorUrl: apiUrl }));
 
 console.log(`emulator:  ${apiUrl}  (dashboard ${apiUrl}/_emulator/)`);
 console.log(`demo:      ${demo.url}/  (product page ${demo.url}/product.html)`);
 console.log(`ssr demo:  ${ssr.url}/  (server-rendered, with the browser handoff)`);
+console.log(`frameworks: ${frameworks.url}/  (React, React hydrated, Vue, Svelte, lit, a History-API router)`);
 console.log('Ctrl-C to stop.');
 
 let stopping = false;
@@ -43,7 +48,7 @@ async function stop(signal) {
   stopping = true;
   console.log(`\n${signal}: stopping`);
   demo.server.closeAllConnections?.();
-  await Promise.all([demo.close(), ssr.close(), emulator.close()]);
+  await Promise.all([demo.close(), ssr.close(), frameworks.close(), emulator.close()]);
   process.exitCode = 0;
 }
 process.on('SIGINT', () => stop('SIGINT'));
