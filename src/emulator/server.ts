@@ -390,8 +390,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         const original = json();
         const { body, fresh, appliedTo } = withoutApplied(ns, original);
         answer = appliedTo !== null && fresh === 0 ? readKnown(info, route.profileId!) : null;
-        // Applied to a profile that no longer exists (e.g. reset): apply them again, as sent.
-        answer ??= upsertProfile(ctx, info, route.profileId, answer === null && fresh === 0 ? original : body);
+        // All applied before, but to another profile id and this one is unknown (a client resending
+        // them under a new id): they make this profile, as sent.
+        answer ??= upsertProfile(ctx, info, route.profileId, fresh === 0 ? original : body);
         const id = answeredProfile(answer);
         applied((body as { events?: unknown }).events, () => id);
         break;
