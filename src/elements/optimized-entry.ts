@@ -308,10 +308,9 @@ export class OptimizedEntryElement extends ReactiveElement {
     else delete this.dataset.ctflExperienceId;
     this.dataset.ctflVariantIndex = String(d.variantIndex);
     this.toggleAttribute('data-ctfl-override', !!d.override);
-    const detail = { ...d, timedOut: this.#timedOut && !d.experienceId };
-    for (const type of ['ctfl-decision', 'ctfl-entry-resolved']) {
-      this.dispatchEvent(new CustomEvent<EntryResolvedDetail>(type, { detail, bubbles: true, composed: true }));
-    }
+    const init = { detail: { ...d, timedOut: this.#timedOut && !d.experienceId }, bubbles: true, composed: true };
+    this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-decision', init));
+    this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-entry-resolved', init));
     this.#observeViews();
     if (this.#visible) this.#startView();
   }
@@ -559,5 +558,5 @@ export function warnOnce(sdk: ContentfulOptimization | undefined, code: string, 
 
 declare global {
   interface HTMLElementTagNameMap { 'ctfl-optimized-entry': OptimizedEntryElement }
-  interface HTMLElementEventMap { 'ctfl-entry-resolved': CustomEvent<EntryResolvedDetail> }
+  interface HTMLElementEventMap { 'ctfl-entry-resolved': CustomEvent<EntryResolvedDetail>; 'ctfl-decision': CustomEvent<EntryResolvedDetail> }
 }
