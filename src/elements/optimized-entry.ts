@@ -330,7 +330,8 @@ export class OptimizedEntryElement extends ReactiveElement {
     }
     this.#checkTemplates();
     const own = this.#childrenAre ?? d.baselineId;
-    // Without manual slot assignment (browsers before 2023) nothing can be hidden: the children show.
+    // Without manual slot assignment (Chrome before 86, Firefox before 92, Safari before 16.4) nothing
+    // can be hidden: the children show, reported as the baseline (as a missing variant would be).
     if (!MANUAL_SLOTS && (d.hidden || d.entryId !== own)) d = this.decision = { ...d, entryId: own, hidden: false };
     let show: Node[] | null = null; // null: the children (the baseline, or what a server rendered)
     let waiting = false;
