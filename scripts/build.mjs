@@ -22,13 +22,12 @@ const umd = umdOptions(pkg.version, pkg.name);
 /**
  * A chunk of the script-tag bundle (dist/optimization.<name>.js) takes what it `share`s from the
  * bundle that loaded it (src/chunks/shared.ts), never a copy: `registry` (one registry means one
- * runtime for every element) and, for chunks whose elements are ReactiveElements,
- * `reactive-element`. A chunk built on LitElement bundles its own lit instead: lit re-exports all of
- * @lit/reactive-element (`export *`), which the bundle's single shared class cannot stand in for.
+ * runtime for every element) and, for chunks whose elements extend it, `base-element` (the elements'
+ * base class, src/elements/base.ts). A chunk built on LitElement bundles its own lit.
  */
 const SHARED_MODULES = {
   registry: { filter: /\/browser\/registry\.js$/, exports: 'currentRuntime, onRuntime, provideRuntime' },
-  'reactive-element': { filter: /^@lit\/reactive-element$/, exports: 'ReactiveElement' },
+  'base-element': { filter: /\/base\.js$/, exports: 'BaseElement' },
 };
 const sharedWithBundle = (share) => ({
   name: 'shared-with-bundle',
@@ -46,7 +45,7 @@ export const { ${SHARED_MODULES[path].exports} } = s;`,
 });
 /** Lazily loaded chunks of the script-tag bundle, each written to dist/optimization.<name>.js. */
 const chunks = [
-  { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'reactive-element'] },
+  { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'base-element'] },
   { entry: 'src/chunks/preview.ts', name: 'preview', share: ['registry'] },
 ];
 

@@ -14,7 +14,7 @@
  * content-personalization profile, measure content), persistence needs storage on the device for
  * that profile. Advertising categories are never required or sufficient. See docs/consent-bridge.md.
  */
-import { ReactiveElement } from '@lit/reactive-element';
+import { BaseElement, type PropertyValues } from './base.js';
 import type { ConsentChoice } from '../core/consent.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { listen } from '../browser/listen.js';
@@ -87,7 +87,7 @@ const isObject = (v: unknown): v is Any => !!v && typeof v === 'object';
  * @attr {boolean} reset-on-revoke - When a granted choice is revoked, also call `reset()` (clears the in-memory profile).
  * @attr {number} timeout - ms before a CMP that never shows up is reported (default 10000).
  */
-export class ConsentBridgeElement extends ReactiveElement {
+export class ConsentBridgeElement extends BaseElement {
   static override properties = {
     source: {},
     events: { reflect: true },
@@ -110,7 +110,6 @@ export class ConsentBridgeElement extends ReactiveElement {
   #seen = false;
   #reported = new Set<string>();
 
-  protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -122,7 +121,7 @@ export class ConsentBridgeElement extends ReactiveElement {
     this.#stop();
   }
 
-  protected override updated(changed: Map<PropertyKey, unknown>): void {
+  protected override updated(changed: PropertyValues): void {
     if (this.isConnected && this.#running !== this.source) { this.#stop(); this.#start(); }
     else if (this.source === 'manual' && (changed.has('events') || changed.has('persistence'))) this.#manual();
   }

@@ -7,7 +7,7 @@
  * a `<slot>` for the content, or a text node for the value (text only, never HTML; it inherits the
  * element's styles) — and never moves, removes or rewrites a child.
  */
-import { ReactiveElement } from '@lit/reactive-element';
+import { BaseElement, type PropertyValues } from './base.js';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { onRuntime } from '../browser/registry.js';
@@ -27,7 +27,7 @@ import { hasContent, renderShadow } from './shadow-text.js';
  * @attr {string} data-ctfl-flag-value - Set by the element: the value shown, as JSON.
  * @attr {boolean} data-ctfl-override - Set by the element while it shows a preview override instead of the visitor's own value (`<ctfl-preview-panel>`); it then sends no flag view.
  */
-export class FlagElement extends ReactiveElement {
+export class FlagElement extends BaseElement {
   static override properties = {
     key: { type: String },
     flagKey: { type: String, attribute: 'flag-key' },
@@ -46,7 +46,6 @@ export class FlagElement extends ReactiveElement {
   #mo: MutationObserver | undefined;
   #tracked: string | undefined;
 
-  protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -77,7 +76,7 @@ export class FlagElement extends ReactiveElement {
 
   #key() { return this.flagKey || this.key; }
 
-  protected override update(changed: Map<PropertyKey, unknown>): void {
+  protected override update(changed: PropertyValues): void {
     super.update(changed);
     const key = this.#key();
     if (!key) return;

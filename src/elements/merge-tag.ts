@@ -6,7 +6,7 @@
  * styles). Without a value, the element's children show — the fallback a server or framework
  * rendered inside it — or, with none, the `fallback` text. The children are never touched.
  */
-import { ReactiveElement } from '@lit/reactive-element';
+import { BaseElement, type PropertyValues } from './base.js';
 import type { Unsubscribe } from '../core/store.js';
 import { currentRuntime, onRuntime } from '../browser/registry.js';
 import { hasContent, renderShadow } from './shadow-text.js';
@@ -22,7 +22,7 @@ interface MergeTagEntry { fields?: { nt_mergetag_id?: unknown; nt_fallback?: unk
  * @attr {string} path - Profile path such as `traits.firstname` or `traits_firstname`.
  * @attr {string} fallback - Shown when the value is missing or not a string, number or boolean.
  */
-export class MergeTagElement extends ReactiveElement {
+export class MergeTagElement extends BaseElement {
   static override properties = {
     path: { type: String },
     fallback: { type: String },
@@ -36,7 +36,6 @@ export class MergeTagElement extends ReactiveElement {
   #off: Unsubscribe | undefined;
   #mo: MutationObserver | undefined;
 
-  protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -52,7 +51,7 @@ export class MergeTagElement extends ReactiveElement {
     this.#mo?.disconnect();
   }
 
-  protected override update(changed: Map<PropertyKey, unknown>): void {
+  protected override update(changed: PropertyValues): void {
     super.update(changed);
     const f = this.entry?.fields;
     const path = typeof f?.nt_mergetag_id === 'string' ? f.nt_mergetag_id : this.path;

@@ -23,7 +23,7 @@
  * `headless`: the element decides and tracks, and renders nothing of its own — the app shows what
  * `decision` (and the `ctfl-decision` event) says.
  */
-import { ReactiveElement, adoptStyles, css } from '@lit/reactive-element';
+import { BaseElement, sheet, type PropertyValues } from './base.js';
 import { uuid } from '../core/events.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';
 import type { Unsubscribe } from '../core/store.js';
@@ -50,7 +50,8 @@ const CLICKABLE = 'a,button,input[type=submit],input[type=button],summary,[role=
  * is laid out as if its children were the entry's own: the node itself has no box. `!important`
  * also wins over `hidden` and over page rules (important rules of a shadow tree come last).
  */
-const STYLES = css`::slotted(template),::slotted([data-variant-id]){display:contents!important}`;
+const STYLES = '::slotted(template),::slotted([data-variant-id]){display:contents!important}';
+let stylesheet: CSSStyleSheet | undefined;
 const MANUAL_SLOTS = typeof HTMLSlotElement === 'function' && 'assign' in HTMLSlotElement.prototype;
 
 interface Dwell { id: string; started: number; sent: boolean; timer?: ReturnType<typeof setTimeout> }
@@ -80,7 +81,7 @@ export interface EntryResolvedDetail extends ShownDecision {
  * @attr {string} data-ctfl-variant-index - Set by the element: 0 for the baseline.
  * @attr {boolean} data-ctfl-override - Set by the element while it shows a preview override instead of the visitor's own decision (`<ctfl-preview-panel>`); it then sends no view, click or hover events.
  */
-export class OptimizedEntryElement extends ReactiveElement {
+export class OptimizedEntryElement extends BaseElement {
   static override properties = {
     entryId: { type: String, attribute: 'entry-id' },
     entry: { attribute: false },
@@ -138,7 +139,6 @@ export class OptimizedEntryElement extends ReactiveElement {
   #awaitTemplate: (() => void) | undefined;
 
   // No render root of lit's: the shadow root (manual slot assignment) is attached once something must be hidden.
-  protected override createRenderRoot() { return this; }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -206,7 +206,7 @@ export class OptimizedEntryElement extends ReactiveElement {
     };
   }
 
-  protected override updated(changed: Map<PropertyKey, unknown>): void {
+  protected override updated(changed: PropertyValues): void {
     // A different entry (also one set after connecting, as frameworks do) needs its own decision.
     const reset = !!this.decision && this.decision.baselineId !== (this.#entry()?.sys.id ?? this.entryId ?? '');
     if (reset) {
@@ -379,7 +379,8 @@ export class OptimizedEntryElement extends ReactiveElement {
       if (children && !this.querySelector(':scope > [data-variant-id]:not(template)')) return;
       if (!MANUAL_SLOTS) return;
       const root = this.shadowRoot ?? this.attachShadow({ mode: 'open', slotAssignment: 'manual' });
-      adoptStyles(root, [STYLES]);
+      stylesheet ??= sheet(STYLES);
+      if (stylesheet) root.adoptedStyleSheets = [stylesheet];
       this.#slot = this.ownerDocument.createElement('slot');
       root.append(this.#slot);
     }

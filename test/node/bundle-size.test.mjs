@@ -32,7 +32,9 @@ const BUDGET_GZIP = 20_000;
 // −4,800 B: the browser reads wire shapes and its configuration through the hand-written checks of
 // src/core/checks.ts (held to the zod schemas by test/node/wire-contract.test.mjs), not zod/mini.
 // +1,000 B: elements that never move a framework's children (manual slots, flag-key), headless entries, one state subscription per runtime, page events on route changes.
-const RATCHET_GZIP = 23_050;
+// −820 B: the elements extend a small base class of ours (src/elements/base.ts) instead of lit's
+// ReactiveElement; lit stays in the preview panel's chunk, which renders templates.
+const RATCHET_GZIP = 22_550;
 const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
 
 test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {
