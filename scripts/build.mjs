@@ -27,7 +27,7 @@ const umd = umdOptions(pkg.version, pkg.name);
  */
 const SHARED_MODULES = {
   registry: { filter: /\/browser\/registry\.js$/, exports: 'currentRuntime, onRuntime, provideRuntime' },
-  'base-element': { filter: /\/base\.js$/, exports: 'BaseElement' },
+  'base-element': { filter: /elements\/base\.js$|^\.\/base\.js$/, exports: 'BaseElement' },
 };
 const sharedWithBundle = (share) => ({
   name: 'shared-with-bundle',

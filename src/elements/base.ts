@@ -40,13 +40,19 @@ export class BaseElement extends HTMLElement {
     return [...BaseElement.#finalize(this).keys()];
   }
 
+  /** A class's declared properties, its parents' included. */
+  static #declared(cls: typeof BaseElement): Record<string, PropertyDeclaration> {
+    const parent = Object.getPrototypeOf(cls) as typeof BaseElement;
+    return parent && parent !== BaseElement && 'properties' in parent ? { ...BaseElement.#declared(parent), ...cls.properties } : cls.properties;
+  }
+
   /** Defines an accessor per declared property (once per class) and maps attributes to them. */
   static #finalize(cls: typeof BaseElement): Map<string, string> {
     let map = BaseElement.#attrs.get(cls);
     if (map) return map;
     map = new Map();
     BaseElement.#attrs.set(cls, map);
-    for (const [name, decl] of Object.entries(cls.properties)) {
+    for (const [name, decl] of Object.entries(BaseElement.#declared(cls))) {
       if (decl.attribute !== false) map.set(typeof decl.attribute === 'string' ? decl.attribute : name.toLowerCase(), name);
       if (Object.prototype.hasOwnProperty.call(cls.prototype, name)) continue;
       Object.defineProperty(cls.prototype, name, {
@@ -71,18 +77,20 @@ export class BaseElement extends HTMLElement {
   #connected = false;
   #reflecting = false;
   #done: Promise<boolean> = Promise.resolve(true);
+  /** Properties set before the upgrade, applied again at the first update (after the upgrade's attribute callbacks). */
+  #saved: Map<string, unknown> | undefined;
 
   constructor() {
     super();
     const cls = this.constructor as typeof BaseElement;
     BaseElement.#finalize(cls);
     // Properties set on the element before it was upgraded are own data properties that would hide
-    // the accessors: take them over.
-    for (const name of Object.keys(cls.properties)) {
+    // the accessors: take them over. They win over the attributes, as in lit.
+    for (const name of Object.keys(BaseElement.#declared(cls))) {
       if (!Object.prototype.hasOwnProperty.call(this, name)) continue;
       const value = (this as unknown as Record<string, unknown>)[name];
       delete (this as unknown as Record<string, unknown>)[name];
-      (this as unknown as Record<string, unknown>)[name] = value;
+      (this.#saved ??= new Map()).set(name, value);
     }
     this.requestUpdate();
   }
@@ -101,7 +109,7 @@ export class BaseElement extends HTMLElement {
     if (this.#reflecting || old === value) return;
     const cls = this.constructor as typeof BaseElement;
     const name = BaseElement.#finalize(cls).get(attribute);
-    if (name) (this as unknown as Record<string, unknown>)[name] = fromAttribute(cls.properties[name]!.type, value);
+    if (name) (this as unknown as Record<string, unknown>)[name] = fromAttribute(BaseElement.#declared(cls)[name]!.type, value);
   }
 
   /** Asks for an update in a microtask; `name` and its old value go into the `changed` map. */
@@ -119,6 +127,10 @@ export class BaseElement extends HTMLElement {
     this.#done = Promise.resolve().then(() => {
       this.#scheduled = false;
       this.#pending = false;
+      if (this.#saved) {
+        for (const [name, value] of this.#saved) (this as unknown as Record<string, unknown>)[name] = value;
+        this.#saved = undefined;
+      }
       const changed = this.#changed;
       this.#changed = new Map();
       this.update(changed);
@@ -131,8 +143,9 @@ export class BaseElement extends HTMLElement {
   /** Reflects the properties declared with `reflect`; subclasses render after `super.update()`. */
   protected update(changed: PropertyValues): void {
     const cls = this.constructor as typeof BaseElement;
+    const declared = BaseElement.#declared(cls);
     for (const [attribute, name] of BaseElement.#finalize(cls)) {
-      if (!cls.properties[name]!.reflect || !changed.has(name)) continue;
+      if (!declared[name]!.reflect || !changed.has(name)) continue;
       const value = (this as unknown as Record<string, unknown>)[name];
       this.#reflecting = true;
       try {

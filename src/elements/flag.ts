@@ -64,6 +64,8 @@ export class FlagElement extends BaseElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#ro?.disconnect();
+    this.#ro = undefined;
     this.#off?.();
     this.#mo?.disconnect();
   }
@@ -94,10 +96,32 @@ export class FlagElement extends BaseElement {
     const state = this.#sdk?.state;
     const override = !!state?.overrides && shown !== JSON.stringify(getFlag(state.changes, key)); // by value: objects too
     this.toggleAttribute('data-ctfl-override', override);
-    if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) {
+    if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) this.#trackWhenShown(key, shown);
+  }
+
+  #ro: ResizeObserver | undefined;
+
+  /**
+   * A flag view is sent once the flag is rendered: one in an entry's baseline while the variant
+   * shows (or in a branch not shown) stays connected but has no box, and was never seen. It gets a
+   * box — a ResizeObserver notices — when its branch shows.
+   */
+  #trackWhenShown(key: string, shown: string): void {
+    const rendered = () => typeof this.checkVisibility !== 'function' || this.checkVisibility();
+    const send = () => {
+      if (this.#tracked === shown || !this.#sdk || !rendered()) return false;
       this.#tracked = shown;
       void this.#sdk.trackFlagView({ componentId: key });
-    }
+      return true;
+    };
+    this.#ro?.disconnect();
+    this.#ro = undefined;
+    if (send() || typeof ResizeObserver !== 'function') return;
+    this.#ro = new ResizeObserver(() => {
+      if (this.#key() !== key || JSON.stringify(this.value) !== shown) return; // a later value tracks itself
+      if (send()) { this.#ro?.disconnect(); this.#ro = undefined; }
+    });
+    this.#ro.observe(this);
   }
 }
 

@@ -146,8 +146,12 @@ export class OptimizedEntryElement extends BaseElement {
       this.#childrenAre = this.dataset.ctflEntryId ?? '';
       this.removeAttribute('data-ctfl-prerendered');
     }
-    this.#mo = new MutationObserver(() => this.#render());
-    this.#mo.observe(this, { childList: true });
+    // Its children, and what a framework puts into a variant template's own children (JSX, render
+    // functions) — which may come after the template itself: a data-dependent or Suspense branch.
+    this.#mo = new MutationObserver((records) => {
+      if (records.some((r) => r.target === this || (r.target.parentNode === this && r.target instanceof HTMLTemplateElement))) this.#render();
+    });
+    this.#mo.observe(this, { childList: true, subtree: true });
     this.#offRuntime = onRuntime((sdk) => {
       this.#sdk = sdk;
       return OptimizedEntryElement.#join(sdk, this);
@@ -210,10 +214,16 @@ export class OptimizedEntryElement extends BaseElement {
     // A different entry (also one set after connecting, as frameworks do) needs its own decision.
     const reset = !!this.decision && this.decision.baselineId !== (this.#entry()?.sys.id ?? this.entryId ?? '');
     if (reset) {
+      // An element a framework reuses for another entry starts over: its own timeout, first view
+      // (a sticky one pins the variant) and overrides.
       this.#endView();
       this.#endHover();
+      this.#unclone();
       this.decision = undefined;
       this.#childrenAre = undefined;
+      this.#timedOut = false;
+      this.#viewed = false;
+      this.#overrides = undefined;
     }
     if (changed.has('timeout')) this.#timeoutMs(); // warns about an unusable value
     if (changed.has('entryId') || changed.has('entry') || !this.decision) this.#update();

@@ -287,3 +287,92 @@ describe('<ctfl-optimized-entry> decides again only when what it shows can chang
     ok((await insightsOf(sdk)).length >= 21, 'the events were sent');
   });
 });
+
+describe('reviewed edge cases of framework rendering', () => {
+  it('a JSX template that starts empty renders the children the framework adds to it later (a Suspense or data-dependent branch)', async () => {
+    visitor();
+    const t = jsxTemplate(V, []);
+    const el = entry([p('Baseline'), t]);
+    mount('').append(el);
+    await sleep(0);
+    const button = document.createElement('button');
+    button.textContent = 'Loaded';
+    t.append(button); // the framework fills its own template element once its data arrived
+    await sleep(0);
+    deepEqual(rendered(el), ['Loaded']);
+  });
+
+  it('a flag inside the baseline that does not show sends no flag view; it does once the baseline shows', async () => {
+    const sdk = visitor(V, { changes: [{ key: 'cta-fw', type: 'Variable', value: 'Buy', meta: { experienceId: 'exp-flag', variantIndex: 1 } }] });
+    const inBaseline = document.createElement('ctfl-flag');
+    inBaseline.setAttribute('key', 'cta-fw');
+    const el = entry([inBaseline, parsedTemplate(V, '<p>Variant</p>')], { live: '' });
+    mount('').append(el);
+    await sleep(50);
+    await sdk.flush();
+    equal((await insightsOf(sdk)).filter(isView('cta-fw')).length, 0, 'not rendered: not seen');
+    sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] })); // the baseline shows
+    // The flag's value is the visitor's own (only the entry's selection is overridden): seen now.
+    const views = await waitForInsights(sdk, isView('cta-fw'));
+    equal(views.length, 1);
+  });
+
+  it('a flag in the baseline that shows is tracked once', async () => {
+    const sdk = visitor(null, { changes: [{ key: 'cta-fw2', type: 'Variable', value: 'Buy', meta: { experienceId: 'exp-flag', variantIndex: 1 } }] });
+    const flag = document.createElement('ctfl-flag');
+    flag.setAttribute('key', 'cta-fw2');
+    mount('').append(entry([flag, parsedTemplate(V, '<p>Variant</p>')]));
+    const views = await waitForInsights(sdk, isView('cta-fw2'));
+    equal(views.length, 1);
+  });
+
+  it('an element a framework reuses for another entry starts over: its first view of the new entry is sticky again', async () => {
+    const sdk = runtimes.create({
+      defaults: {
+        consent: true, persistenceConsent: false, profile: makeProfile(),
+        selectedOptimizations: [selection(EXP, 1, { [B]: V }, true), selection('exp-fw-0002', 1, { 'entry-fw-b2': 'entry-fw-v2' }, true)],
+      } as never,
+    });
+    const el = entry([p('Baseline'), parsedTemplate(V, '<p>Variant</p>'), parsedTemplate('entry-fw-v2', '<p>Variant two</p>')]);
+    mount('').append(el);
+    equal(shownText(el), 'Variant');
+    el.setAttribute('entry-id', 'entry-fw-b2'); // the same element, now another entry (a route change)
+    await sleep(0);
+    equal(shownText(el), 'Variant two');
+    equal(el.dataset.ctflEntryId, 'entry-fw-v2');
+    void sdk;
+  });
+});
+
+describe('the elements\' base class', () => {
+  it('a property set before the element is defined wins over its attribute, as in lit', async () => {
+    const name = `ctfl-base-probe-${Math.random().toString(36).slice(2, 7)}`;
+    const el = document.createElement(name) as HTMLElement & { timeout?: number };
+    el.setAttribute('timeout', '3000');
+    el.timeout = 5;
+    mount('').append(el);
+    const { BaseElement } = await import('../../src/elements/base.js');
+    class Probe extends BaseElement {
+      static override properties = { timeout: { type: Number } };
+      declare timeout: number | undefined;
+    }
+    customElements.define(name, Probe);
+    await (el as unknown as Probe).updateComplete;
+    equal(el.timeout, 5);
+    el.removeAttribute('timeout');
+    await (el as unknown as Probe).updateComplete;
+    equal(el.timeout, null, 'a Number attribute removed reads null, as in lit');
+  });
+
+  it('a subclass keeps its parent\'s declared properties', async () => {
+    const { BaseElement } = await import('../../src/elements/base.js');
+    class Parent extends BaseElement { static override properties = { key: { type: String } }; declare key: string | undefined; }
+    class Child extends Parent { static override properties = { other: { type: Boolean } }; declare other: boolean; }
+    const name = `ctfl-base-child-${Math.random().toString(36).slice(2, 7)}`;
+    customElements.define(name, Child);
+    const el = document.createElement(name) as unknown as Child;
+    el.setAttribute('key', 'k');
+    el.setAttribute('other', '');
+    deepEqual([el.key, el.other], ['k', true]);
+  });
+});
