@@ -59,23 +59,38 @@ export function trackRouteChanges(optimization: ContentfulOptimization, win: Win
     nav.addEventListener('currententrychange', changed);
     off = () => nav.removeEventListener('currententrychange', changed);
   } else {
-    // The wrappers stay after stop() (another script may have wrapped them since): they do nothing then.
-    const h = win.history;
-    for (const method of ['pushState', 'replaceState'] as const) {
-      const original = h[method];
-      h[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-        const result = original.apply(this, args);
-        changed();
-        return result;
-      };
-    }
+    const listeners = historyListeners(win);
+    listeners.add(changed);
     win.addEventListener('popstate', changed);
-    off = () => win.removeEventListener('popstate', changed);
+    off = () => { listeners.delete(changed); win.removeEventListener('popstate', changed); };
   }
   return () => {
     stopped = true;
     off();
   };
+}
+
+/**
+ * One wrapper of `pushState`/`replaceState` per window, whoever tracks: trackers come and go (a
+ * runtime destroyed, a re-initialized app) without stacking wrappers or keeping stopped runtimes.
+ * The wrapper stays once installed (another script may have wrapped the methods since).
+ */
+const wrapped = new WeakMap<Window, Set<() => void>>();
+function historyListeners(win: Window): Set<() => void> {
+  let set = wrapped.get(win);
+  if (set) return set;
+  const listeners = (set = new Set());
+  wrapped.set(win, set);
+  const h = win.history;
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = h[method];
+    h[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+      const result = original.apply(this, args);
+      for (const fn of [...listeners]) fn();
+      return result;
+    };
+  }
+  return set;
 }
 
 /** After the next frame (a hidden page has none: then after 100 ms), once. */

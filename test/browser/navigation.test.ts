@@ -54,6 +54,21 @@ function routeSuite(name: string, setup: () => () => void) {
     beforeEach(() => { restore = setup(); });
     afterEach(() => restore());
 
+    it('a stopped tracker sends nothing, and trackers started and stopped again do not stack', async () => {
+      const sdk = await visitorOnASinglePageApp();
+      for (let i = 0; i < 5; i++) trackRouteChanges(sdk)(); // an app re-initialized five times
+      const stop = stops.pop()!;
+      stop();
+      navigate('/stopped', 'Stopped');
+      await sleep(150);
+      equal((await pagesOf(sdk)).filter((p) => p.path === '/stopped').length, 0, 'no page event once stopped');
+      stops.push(trackRouteChanges(sdk));
+      navigate('/tracked-once', 'Once');
+      await waitForPages(sdk, 2);
+      await sleep(150);
+      equal((await pagesOf(sdk)).filter((p) => p.path === '/tracked-once').length, 1, 'one page event, not one per tracker ever started');
+    });
+
     it('a new route sends one page event with its path, query and the title the router set, and the previous route as referrer', async () => {
       const sdk = await visitorOnASinglePageApp();
       const before = location.href;
