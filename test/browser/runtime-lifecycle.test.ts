@@ -176,11 +176,14 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
     const before = createRuntime({ clientId: org, defaults: { consent: true } });
     const old = (await before.page()).data!.profile.id;
     before.destroy();
-    // …then the server identified the visitor as another existing profile and set the cookie.
+    // …then the server identified the visitor as another existing profile and set the cookie. (Its
+    // own event: the API applies a messageId once, so a resent copy would answer the old profile.)
+    const event = { ...(await experienceRequestsFor(org))[0]!.body.events[0], messageId: crypto.randomUUID() };
     const server = await fetch(`${EMULATOR}/v2/organizations/${org}/environments/main/profiles`, {
-      method: 'POST', body: JSON.stringify({ events: [(await experienceRequestsFor(org))[0]!.body.events[0]] }),
+      method: 'POST', body: JSON.stringify({ events: [event] }),
     }).then((r) => r.json());
     const serverId = server.data.profile.id as string;
+    ok(serverId !== old, 'the server chose another profile');
     await serverSetCookie('ctfl-opt-aid', serverId);
 
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
