@@ -32,7 +32,7 @@ import {
 } from '../core/wire.js';
 import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
 import { configWarnings, resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
-import { locks, QueueStore, type Ev } from './queue-store.js';
+import { QueueStore, withLock, type Ev } from './queue-store.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
 import { listen } from './listen.js';
@@ -185,6 +185,10 @@ export class ContentfulOptimization {
   #routeKey: string | undefined;
   /** Bumped whenever queues are purged (consent(false), reset()): nothing started before is retried or followed up. */
   #purges = 0;
+  /** messageIds another page adopted from this tab's persisted queue while this page was in the back/forward cache. */
+  #taken = new Set<string>();
+  /** Between a `pagehide` into the back/forward cache (with persistence consent) and the next `pageshow`. */
+  #leaving = false;
 
   constructor(config: OptimizationConfig, deps: RuntimeDependencies = {}) {
     this.#win = deps.window ?? window;
@@ -200,7 +204,8 @@ export class ContentfulOptimization {
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
       doc: this.#win.document,
     });
-    this.#queues = new QueueStore(this.config.clientId);
+    // A destroyed runtime hears no other tab: its last write yields to a withdrawal made in one.
+    this.#queues = new QueueStore(this.config.clientId, () => !this.#destroyed || this.#kv.get(STORAGE_KEYS.persistenceConsent) !== 'denied');
 
     // 1. Resolve event consent and persistence consent: explicit defaults, then persisted values,
     //    then legacy accepted consent. A boolean `defaults.consent` maps to both.
@@ -466,13 +471,25 @@ export class ContentfulOptimization {
     // The persisted copy is final before the queues can be adopted by another runtime — so it is
     // written once no Experience request is out: a request in flight (which flush() does not wait
     // for) would otherwise stay in it although delivered, and be sent again by the next page.
-    const idle = (): Promise<unknown> => (this.#sending ? new Promise((r) => setTimeout(r, 20)).then(idle) : Promise.resolve());
-    void Promise.allSettled([this.#flushExperience(true).then(idle), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
     this.#destroyed = true;
+    if (this.#store.value.persistenceConsent === true) this.#queues.closing();
+    void Promise.allSettled([this.#drainExperience(), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
     for (const off of this.#teardown.splice(0)) off();
-    if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    if (this.#insTimer) clearTimeout(this.#insTimer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    if (this.#insTimer !== undefined) clearTimeout(this.#insTimer);
     if (this.#flushTimer) clearInterval(this.#flushTimer);
+  }
+
+  /**
+   * destroy(): a delivery under way finishes first, then what is still queued leaves in one last
+   * pass — also a `track()` made just before destroy(), which a pass already under way may have
+   * missed: it is delivered and its promise settles.
+   */
+  async #drainExperience(): Promise<void> {
+    const idle = async () => { while (this.#sending) await new Promise((r) => setTimeout(r, 20)); };
+    await idle();
+    await this.#flushExperience(true, true);
+    await idle();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -594,10 +611,13 @@ export class ContentfulOptimization {
    * tabs one flush runs at a time (Web Lock). `force` (flush(), a retry, back online) also tries
    * while the circuit is open.
    */
-  async #flushExperience(force = false): Promise<void> {
-    if (this.#sending || this.#destroyed || !this.#experienceQueue.length) return;
-    if (!force && this.#retryTimer && this.#expFailures >= BREAKER) return;
+  async #flushExperience(force = false, final = false): Promise<void> {
+    // `final`: destroy()'s last pass, which still sends what was queued before.
+    if (this.#sending || (this.#destroyed && !final) || !this.#experienceQueue.length) return;
+    if (!force && this.#retryTimer !== undefined && this.#expFailures >= BREAKER) return;
     this.#sending = true;
+    /** The pass ended waiting for the connection or a retry: the queue is not tried again at once. */
+    let waits = false;
     try {
       await this.ready;
       await this.#locked(async () => {
@@ -605,6 +625,7 @@ export class ContentfulOptimization {
           if (!this.#store.value.online) {
             this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
             this.#settleWaiting();
+            waits = true;
             return;
           }
           const generation = this.#generation;
@@ -642,40 +663,72 @@ export class ContentfulOptimization {
               this.#drop('experience', 'refused', batch.map((p) => p.event));
             }
           } else {
-            this.#experienceQueue.unshift(...batch);
+            this.#experienceQueue.unshift(...this.#notTaken(batch));
             this.#cap();
             this.#fail(res);
             this.#settleWaiting();
             this.#scheduleRetry(res.retryAfterMs);
+            waits = true;
             return;
           }
         }
       });
+    } catch (error) {
+      // No request could even be made (e.g. a document that is no longer active refuses Web Locks
+      // and fetch): a failure like a lost connection, retried after the backoff — never at once,
+      // which would spin without end and hang the page (found in WebKit, with an iframe removed
+      // while its page event was going out).
+      waits = true;
+      if (this.#inflightExp.length) this.#experienceQueue.unshift(...this.#notTaken(this.#inflightExp.splice(0)));
+      this.#fail({ ok: false, reason: 'network', message: `the request could not be made: ${String((error as Error)?.message ?? error)}`, retryable: true });
+      this.#settleWaiting();
+      this.#scheduleRetry();
     } finally {
       this.#sending = false;
-      // Events queued while the lock was being released.
-      if (this.#experienceQueue.length) {
-        if (this.#store.value.online && !this.#retryTimer) queueMicrotask(() => void this.#flushExperience());
+      // Events queued meanwhile go out now, or wait for the connection or a retry, answered as
+      // such. Once destroyed, destroy()'s last pass takes them.
+      if (this.#experienceQueue.length && !this.#destroyed) {
+        if (!waits && this.#store.value.online && this.#retryTimer === undefined) queueMicrotask(() => void this.#flushExperience());
         else this.#settleWaiting();
       }
     }
   }
 
-  /** One delivery at a time across the tabs of this site (Web Locks where available). */
+  /**
+   * One delivery at a time across the tabs of this site (Web Locks where available). A lock that is
+   * not granted in time (held by a page in the back/forward cache) or cannot be had is done without.
+   */
   #locked(fn: () => Promise<void>): Promise<void> {
-    const l = locks();
-    return l ? l.request(`ctfl-opt-flush:${this.config.clientId}`, fn) as Promise<void> : fn();
+    return withLock(`ctfl-opt-flush:${this.config.clientId}`, fn);
   }
 
-  /** Callers of events that wait for a retry are answered now (accepted, no data yet). */
+  /**
+   * Callers of events that wait for a retry are answered now: accepted (queued, no data yet) — unless
+   * the runtime is destroyed without persistence consent, when nothing will send them any more.
+   */
   #settleWaiting(): void {
-    for (const p of this.#experienceQueue) p.resolve({ accepted: true });
+    const lost = this.#destroyed && this.#store.value.persistenceConsent !== true;
+    for (const p of this.#experienceQueue) p.resolve({ accepted: !lost });
+  }
+
+  /**
+   * Events to queue again, without those another page took over (it adopted this tab's persisted
+   * queue while this page was in the back/forward cache, and sends them): those are answered.
+   */
+  #notTaken(batch: PendingExperience[]): PendingExperience[] {
+    if (!this.#taken.size) return batch;
+    return batch.filter((p) => {
+      if (!this.#taken.has(String(p.event.messageId))) return true;
+      p.resolve({ accepted: true });
+      return false;
+    });
   }
 
   #scheduleRetry(retryAfterMs?: number): void {
-    if (this.#retryTimer || this.#destroyed) return;
+    if (this.#retryTimer !== undefined || this.#destroyed) return;
     const delay = backoff(++this.#expFailures, retryAfterMs);
-    this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; void this.#flushExperience(true); }, delay);
+    // A document that is no longer active may refuse timers (Firefox throws): no retry there.
+    try { this.#retryTimer = setTimeout(() => { this.#retryTimer = undefined; void this.#flushExperience(true); }, delay); } catch { /* gone */ }
   }
 
   #apply(res: ApiResult<ExperienceResult>): EventResult {
@@ -716,13 +769,16 @@ export class ContentfulOptimization {
    */
   async #flushInsights(mode: 0 | 1 | 2): Promise<void> {
     if (mode < 2 && this.#insFlight) return mode ? this.#insFlight.then(() => this.#flushInsights(1)) : undefined;
-    if (!mode && (this.#insTimer || !this.#store.value.online)) return;
+    if (!mode && (this.#insTimer !== undefined || !this.#store.value.online)) return;
     const current = this.#store.value.profile?.id;
     let ready: PendingInsights[] = [];
     const waiting: PendingInsights[] = [];
+    // Entering the back/forward cache, what is already in the persisted queue stays there: the next
+    // page adopts and sends it (or this one, back from the cache) — a beacon would send it twice.
+    const stays = mode === 2 && this.#leaving ? (p: PendingInsights) => this.#queues.isWritten(String(p.event.messageId)) : () => false;
     for (const p of this.#insightsQueue) {
       const id = p.profileId ?? current;
-      if (id) ready.push({ profileId: id, event: p.event });
+      if (id && !stays(p)) ready.push({ profileId: id, event: p.event });
       else waiting.push(p);
     }
     if (!ready.length) {
@@ -758,12 +814,7 @@ export class ContentfulOptimization {
         if (!res.ok && res.retryable) {
           failed = true;
           if (purges !== this.#purges) return;
-          // Put them back in front, in order; a retry follows the backoff.
-          this.#insightsQueue = [...this.#inflightIns, ...this.#insightsQueue];
-          this.#cap();
-          if (!this.#insTimer && !this.#destroyed) {
-            this.#insTimer = setTimeout(() => { this.#insTimer = undefined; void this.#flushInsights(1); }, backoff(++this.#insFailures, res.retryAfterMs));
-          }
+          this.#retryInsights(res.retryAfterMs);
           return;
         }
         this.#inflightIns = this.#inflightIns.slice(c.length);
@@ -772,9 +823,13 @@ export class ContentfulOptimization {
           this.#drop('insights', 'refused', c.map((p) => p.event));
         }
         this.#insFailures = 0;
-        if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+        if (this.#insTimer !== undefined) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
         this.#save();
       }
+    }).catch(() => {
+      // No request could be made (see #flushExperience): retried after the backoff, not at once.
+      failed = true;
+      if (purges === this.#purges) this.#retryInsights();
     }).finally(() => {
       this.#insFlight = undefined;
       this.#inflightIns = [];
@@ -782,6 +837,37 @@ export class ContentfulOptimization {
       if (!failed && this.#insightsQueue.length >= this.config.insights.batchSize) void this.#flushInsights(0);
     });
     return this.#insFlight;
+  }
+
+  /** Puts what is in flight back in front, in order (without what another page took over); a retry follows the backoff. */
+  #retryInsights(retryAfterMs?: number): void {
+    const back = this.#taken.size ? this.#inflightIns.filter((p) => !this.#taken.has(String(p.event.messageId))) : this.#inflightIns;
+    this.#insightsQueue = [...back, ...this.#insightsQueue];
+    this.#inflightIns = [];
+    this.#cap();
+    if (this.#insTimer !== undefined || this.#destroyed) return;
+    try {
+      this.#insTimer = setTimeout(() => { this.#insTimer = undefined; void this.#flushInsights(1); }, backoff(++this.#insFailures, retryAfterMs));
+    } catch { /* a document that is no longer active: no retry */ }
+  }
+
+  /**
+   * Back from the back/forward cache: what another page took over from this tab's queue meanwhile
+   * is not sent again (it sends it); the rest is written again (without what was handed to
+   * sendBeacon on the way out), queues of pages that are gone are adopted, and delivery goes on.
+   */
+  async #resume(): Promise<void> {
+    if (this.#destroyed) return;
+    const taken = await this.#queues.resume();
+    if (taken.size) {
+      for (const id of taken) this.#taken.add(id);
+      this.#experienceQueue = this.#notTaken(this.#experienceQueue);
+      this.#insightsQueue = this.#insightsQueue.filter((p) => !taken.has(String(p.event.messageId)));
+    }
+    this.#save();
+    if (this.#store.value.persistenceConsent === true) await this.#restore();
+    void this.#flushExperience();
+    void this.#flushInsights(0);
   }
 
   /** Restores the queues of tabs that are gone (a reload, a closed tab) and sends them. */
@@ -850,8 +936,8 @@ export class ContentfulOptimization {
     this.#insightsQueue = [];
     this.#purges++;
     void this.#queues.clear();
-    if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
-    if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+    if (this.#retryTimer !== undefined) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+    if (this.#insTimer !== undefined) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
     this.#expFailures = this.#insFailures = 0;
     if (__DEV__ && dropped) this.log.debug(`${why}: ${dropped} queued event(s) purged`);
   }
@@ -1024,8 +1110,8 @@ export class ContentfulOptimization {
     const on = (target: EventTarget, type: string, fn: () => void) => listen(this.#teardown, target, type, fn);
     on(win, 'online', () => {
       this.#store.set({ online: true });
-      if (this.#retryTimer) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
-      if (this.#insTimer) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
+      if (this.#retryTimer !== undefined) { clearTimeout(this.#retryTimer); this.#retryTimer = undefined; }
+      if (this.#insTimer !== undefined) { clearTimeout(this.#insTimer); this.#insTimer = undefined; }
       this.#expFailures = this.#insFailures = 0;
       void this.flush();
     });
@@ -1035,7 +1121,14 @@ export class ContentfulOptimization {
     // without persistence consent they leave now with fetch keepalive.
     const away = () => { void this.#flushInsights(2); if (this.#store.value.persistenceConsent !== true) void this.#flushExperience(true); };
     on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') away(); });
-    on(win, 'pagehide', away);
+    // A page that may stay in the back/forward cache (`persisted`) writes nothing more to IndexedDB
+    // (idb.ts) and lets its queue go to the next page; back from the cache, it takes up again.
+    listen(this.#teardown, win, 'pagehide', (e: PageTransitionEvent) => {
+      this.#leaving = e.persisted && this.#store.value.persistenceConsent === true;
+      away();
+      if (e.persisted) this.#queues.suspend();
+    });
+    listen(this.#teardown, win, 'pageshow', (e: PageTransitionEvent) => { this.#leaving = false; if (e.persisted) void this.#resume(); });
     this.#flushTimer = setInterval(() => void this.#flushInsights(0), this.config.insights.flushIntervalMs);
     // Tabs stay in step: consent, reset() and a new profile reach the other tabs of this site at once.
     const name = `ctfl-opt:${this.config.clientId}`;

@@ -1,17 +1,24 @@
 /**
  * Durable event queues (issue 6), used only with persistence consent. Each runtime (one per tab)
  * writes its own queues to IndexedDB under its own key, so tabs never overwrite each other, and
- * holds a Web Lock named after that key for its lifetime. A runtime that starts adopts the queues of
- * runtimes whose lock is no longer held (a closed or reloaded tab), under a lock so that only one
- * tab adopts each queue: every event is owned by one tab at a time and is sent by that tab only.
+ * holds a Web Lock named after that key while the key exists. A runtime that starts adopts the
+ * queues whose lock is not held (a closed or reloaded tab), under a lock so that only one tab adopts
+ * each queue: every event is owned by one tab at a time and is sent by that tab only.
  * Events handed to `sendBeacon` while the page unloads may still be in the persisted copy (the
  * write may not finish, and a beacon can be lost): the next load sends them again with the same
  * messageId, which the Insights API de-duplicates.
+ *
+ * The tab lock is held only while this tab has something persisted, and is let go when the page
+ * enters the back/forward cache: Firefox keeps no page that holds a Web Lock, Chromium evicts it,
+ * and WebKit takes the lock away itself. Meanwhile the next page can adopt the queue; when the page
+ * comes back, `resume()` finds out whether its queue was taken over, so nothing is sent twice.
+ * Nothing here waits forever: lock waits and IndexedDB operations (idb.ts) give up and go on.
  */
-import { createStore, del, entries, set, type UseStore } from 'idb-keyval';
+import { del, entries, get, set } from 'idb-keyval';
 import { uuid } from '../core/events.js';
 import { suspectJson } from '../core/text.js';
 import { ProfileId } from '../core/wire.js';
+import { guardedStore, type GuardedStore } from './idb.js';
 
 export type Ev = Record<string, unknown>;
 export interface SavedQueues { e: Ev[]; i: Array<{ profileId?: string; event: Ev }> }
@@ -29,45 +36,143 @@ const isEvent = (types: string) => (x: unknown): x is Ev =>
 const isExperienceEvent = isEvent('page identify track screen component');
 const isInsightsEvent = isEvent('component component_click component_hover');
 
-let db: UseStore | undefined;
-const idb = () => (db ??= createStore('ctfl-optimization-queue', 'queues'));
-type Locks = { request(name: string, fn: () => Promise<unknown>): Promise<unknown>; query(): Promise<{ held?: Array<{ name?: string }> }> };
-export const locks = (): Locks | undefined => (globalThis.navigator as unknown as { locks?: Locks })?.locks;
+let db: GuardedStore | undefined;
+const idb = () => (db ??= guardedStore('ctfl-optimization-queue', 'queues'));
+
+/** How long a runtime waits for a Web Lock before it goes on without it. */
+export const LOCK_WAIT_MS = 5000;
+
+type LockOptions = { signal?: AbortSignal };
+type Locks = {
+  request(name: string, options: LockOptions, fn: () => Promise<unknown> | unknown): Promise<unknown>;
+  query(): Promise<{ held?: Array<{ name?: string }> }>;
+};
+/** Web Locks, when this browser (and this document) has them. */
+export const locks = (): Locks | undefined => {
+  try { return (globalThis.navigator as unknown as { locks?: Locks })?.locks; } catch { return undefined; }
+};
+
+/**
+ * Runs `fn` holding the Web Lock `name`. A lock that is not granted within `waitMs` (held by a page
+ * in the back/forward cache, or a browser that never answers) or cannot be had at all (a document
+ * that is no longer active) runs `fallback` instead — by default `fn` itself, without the lock.
+ * Without Web Locks `fn` runs at once. What `fn` throws is thrown.
+ */
+export async function withLock<T>(name: string, fn: () => Promise<T>, fallback: () => Promise<T> = fn, waitMs = LOCK_WAIT_MS): Promise<T> {
+  const l = locks();
+  if (!l) return fn();
+  let granted = false;
+  const ctl = typeof AbortController === 'function' ? new AbortController() : undefined;
+  const timer = ctl ? setTimeout(() => ctl.abort(), waitMs) : undefined;
+  let result: T;
+  try {
+    result = await l.request(name, ctl ? { signal: ctl.signal } : {}, () => { granted = true; clearTimeout(timer); return fn(); }) as T;
+  } catch (error) {
+    clearTimeout(timer);
+    if (granted) throw error;
+    return fallback();
+  }
+  return result;
+}
+
+const idsOf = (q: SavedQueues) => new Set([...q.e.map((e) => String(e.messageId)), ...q.i.map((p) => String(p.event.messageId))]);
 
 export class QueueStore {
   readonly tab = uuid();
   readonly #prefix: string;
-  #release?: () => void;
+  /** The tab lock while it is held: `release()` lets it go. */
+  #held: { release?: () => void } | undefined;
+  #locking: Promise<void> | undefined;
   #released = false;
   #pending?: SavedQueues | null;
   #writing = false;
   #closed = false;
+  /** Between `suspend()` (the page enters the back/forward cache) and `resume()`. */
+  #suspended = false;
+  /** messageIds of the copy last written: what another tab takes over when it adopts this key. */
+  #written = new Set<string>();
 
-  constructor(clientId: string) {
+  readonly #mayWrite: () => boolean;
+
+  /** `mayWrite` is asked right before each write (a closing runtime no longer hears other tabs). */
+  constructor(clientId: string, mayWrite: () => boolean = () => true) {
     this.#prefix = `${clientId}:`;
-    // The lock is granted asynchronously: a runtime closed before that releases it at once (found by
-    // the consent property suite — such a lock was held for the page's lifetime, so the queue it
-    // guarded was never adopted and stayed in IndexedDB).
-    void locks()?.request(this.#prefix + this.tab, () => new Promise<void>((r) => { this.#release = r; if (this.#released) r(); }));
+    this.#mayWrite = mayWrite;
   }
+
+  get #key() { return this.#prefix + this.tab; }
 
   /** Writes (coalesced) this tab's queues; empty queues delete the key. */
   save(q: SavedQueues): void {
     if (this.#closed) return;
     this.#pending = q;
-    if (!this.#writing) void this.#write();
+    if (!this.#writing && !this.#suspended) void this.#write();
   }
 
   async #write(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#pending !== undefined) {
+      while (this.#pending !== undefined && !this.#suspended) {
         const q = this.#pending;
         this.#pending = undefined;
-        const key = this.#prefix + this.tab;
-        try { await (q && (q.e.length || q.i.length) ? set(key, q, idb()) : del(key, idb())); } catch { /* IndexedDB unavailable: memory only */ }
+        try {
+          if (q && (q.e.length || q.i.length)) {
+            // The lock first: a key without a held lock is another tab's to adopt.
+            await this.#lock();
+            if (!this.#mayWrite()) continue;
+            await set(this.#key, q, idb());
+            this.#written = idsOf(q);
+          } else {
+            await del(this.#key, idb());
+            this.#written = new Set();
+            this.#unlock();
+          }
+        } catch { /* IndexedDB unavailable: memory only */ }
       }
     } finally { this.#writing = false; }
+  }
+
+  /**
+   * Takes the tab lock (once granted, or after LOCK_WAIT_MS: the write goes on either way), under
+   * the adoption lock: an adopter lists the held locks and then the keys, and a key this tab writes
+   * between the two must not look abandoned.
+   */
+  #lock(): Promise<void> {
+    if (this.#held || this.#released || !locks()) return Promise.resolve();
+    return withLock(`${this.#prefix}adopt`, () => this.#takeLock());
+  }
+
+  #takeLock(): Promise<void> {
+    const l = locks();
+    if (this.#held || this.#released || !l) return Promise.resolve();
+    return this.#locking ??= new Promise<void>((go) => {
+      const hold: { release?: () => void } = {};
+      let waited = false;
+      const done = () => { if (!waited) { waited = true; this.#locking = undefined; go(); } };
+      const timer = setTimeout(done, LOCK_WAIT_MS);
+      l.request(this.#key, {}, () => {
+        clearTimeout(timer);
+        // Closed while waiting for it: nothing more is written, the lock goes at once.
+        if (this.#released) { done(); return undefined; }
+        this.#held = hold;
+        done();
+        return new Promise<void>((r) => { hold.release = r; });
+      }).catch(() => {
+        // Taken away (WebKit, when the page enters the back/forward cache) or refused (a document
+        // that is no longer active).
+        done();
+      }).finally(() => { if (this.#held === hold) this.#held = undefined; });
+    });
+  }
+
+  #unlock(): void {
+    this.#held?.release?.();
+    this.#held = undefined;
+  }
+
+  /** Whether the event `messageId` is in the copy last written (another page would adopt it). */
+  isWritten(messageId: string): boolean {
+    return this.#written.has(messageId);
   }
 
   /** The queues of runtimes that are gone, oldest tab first; they are removed from IndexedDB. */
@@ -78,7 +183,7 @@ export class QueueStore {
       const held = new Set(l ? ((await l.query()).held ?? []).map((h) => h.name) : []);
       for (const [key, value] of await entries<string, SavedQueues>(idb())) {
         const k = String(key);
-        if (!k.startsWith(this.#prefix) || held.has(k) || k === this.#prefix + this.tab) continue;
+        if (!k.startsWith(this.#prefix) || held.has(k) || k === this.#key) continue;
         // Read back from storage: only well-formed events are kept (anything else is dropped).
         if (Array.isArray(value?.e)) out.e.push(...value.e.filter(isExperienceEvent));
         if (Array.isArray(value?.i)) {
@@ -87,7 +192,8 @@ export class QueueStore {
         await del(k, idb());
       }
     };
-    try { await (locks()?.request(`${this.#prefix}adopt`, run) ?? run()); } catch { /* IndexedDB unavailable */ }
+    // Without the adoption lock, two tabs could take the same queue: a later page adopts instead.
+    try { await withLock(`${this.#prefix}adopt`, run, async () => {}); } catch { /* IndexedDB unavailable */ }
     return out;
   }
 
@@ -97,12 +203,52 @@ export class QueueStore {
     try {
       for (const [key] of await entries(idb())) if (String(key).startsWith(this.#prefix)) await del(key, idb());
     } catch { /* best effort */ }
+    if (!this.#writing && !this.#suspended && this.#pending === null) void this.#write();
+  }
+
+  /**
+   * The page enters the back/forward cache: no more writes (the copy written before stands) and the
+   * tab lock goes, so that the next page can adopt this queue and deliver it.
+   */
+  suspend(): void {
+    if (this.#closed) return;
+    this.#suspended = true;
+    this.#unlock();
+  }
+
+  /**
+   * The page is shown again from the back/forward cache. Returns the messageIds another page took
+   * over meanwhile (it adopted this tab's queue and delivers them) — the caller drops those — or
+   * an empty set when the queue is still this tab's, whose lock is then held again.
+   */
+  async resume(): Promise<Set<string>> {
+    this.#suspended = false;
+    this.#pending = undefined;
+    const mine = this.#written;
+    let taken = new Set<string>();
+    if (!mine.size || this.#closed) return taken;
+    const check = async () => {
+      if (await get(this.#key, idb()) === undefined) { taken = mine; return; }
+      // Still here: hold the lock again before letting adopters look.
+      await this.#takeLock();
+    };
+    try { await withLock(`${this.#prefix}adopt`, check); } catch { /* IndexedDB unavailable: keep what is in memory */ }
+    if (taken.size) this.#written = new Set();
+    return taken;
+  }
+
+  /**
+   * The runtime is being destroyed: the tab lock is held until close(), so that another page
+   * adopts the queue only once its last copy is written.
+   */
+  closing(): void {
+    void this.#lock();
   }
 
   /** After the last write, releases the tab lock: the queues can then be adopted; no more writes. */
   close(): void {
     this.#closed = true;
-    const done = () => { if (this.#writing) setTimeout(done, 10); else { this.#released = true; this.#release?.(); } };
+    const done = () => { if (this.#writing) setTimeout(done, 10); else { this.#released = true; this.#unlock(); } };
     done();
   }
 }

@@ -7,10 +7,11 @@
  * With it they are kept as cookies when cookie support is enabled and the page's domain matches the
  * configured one; otherwise in IndexedDB (idb-keyval) with an expiry filter on read.
  */
-import { createStore as createIdbStore, del, get, set, type UseStore } from 'idb-keyval';
+import { del, get, set, type UseStore } from 'idb-keyval';
 import { suspectJson } from '../core/text.js';
 import { StateEntry } from '../core/wire.js';
 import { readCookiesWithPrefix, removeCookie, writeCookie } from './cookies.js';
+import { guardedStore } from './idb.js';
 
 interface Kept { key: string; value: string; expiresAt?: number; attrs?: Record<string, string> }
 
@@ -24,7 +25,8 @@ export interface StateEntriesOptions {
 }
 
 let sharedIdb: UseStore | undefined;
-const idbStore = () => (sharedIdb ??= createIdbStore('ctfl-optimization', 'state-entries'));
+// Operations settle (a timeout, no transaction while the page enters the back/forward cache): idb.ts.
+const idbStore = () => (sharedIdb ??= guardedStore('ctfl-optimization', 'state-entries'));
 
 export class StateEntries {
   #entries = new Map<string, Kept>();

@@ -68,6 +68,9 @@ function retryAfterMs(res: Response): number | undefined {
 
 const isRetryableStatus = (s: number) => s === 429 || s >= 500;
 
+/** The APIs refuse request bodies over 1 MiB (413). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
 
 async function request(url: string, init: RequestInit, f: typeof fetch, timeoutMs: number): Promise<ApiResult<unknown>> {
   const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
@@ -83,6 +86,13 @@ async function request(url: string, init: RequestInit, f: typeof fetch, timeoutM
   } catch (error) {
     const aborted = controller?.signal.aborted;
     const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    // The API answers a body over its limit with 413 before reading it and closes the connection;
+    // WebKit, still sending, reports that as a network error. Retrying could never succeed (and
+    // would hold up every event queued behind it): refused, like the 413 other browsers read.
+    const size = typeof init.body === 'string' ? new Blob([init.body]).size : 0;
+    if (!aborted && !offline && size > MAX_REQUEST_BYTES) {
+      return { ok: false, retryable: false, reason: 'http', status: 413, message: `the request body (${size} bytes) is over the API's ${MAX_REQUEST_BYTES}-byte limit` };
+    }
     return {
       ok: false, retryable: true,
       reason: aborted ? 'timeout' : offline ? 'offline' : 'network',

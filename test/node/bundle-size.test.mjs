@@ -34,7 +34,11 @@ const BUDGET_GZIP = 20_000;
 // +1,000 B: elements that never move a framework's children (manual slots, flag-key), headless entries, one state subscription per runtime, page events on route changes.
 // −820 B: the elements extend a small base class of ours (src/elements/base.ts) instead of lit's
 // ReactiveElement; lit stays in the preview panel's chunk, which renders templates.
-const RATCHET_GZIP = 22_550;
+// +1,350 B: every engine's page lifecycle — IndexedDB operations and Web Lock waits that settle
+// (timeouts, then memory), no transaction left open in the back/forward cache, the tab lock held only
+// while something is persisted and handed over on the way into the cache, reconciling on the way
+// back; destroy() delivering what was queued just before; no retry spin when no request can be made.
+const RATCHET_GZIP = 23_100;
 const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
 
 test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {
