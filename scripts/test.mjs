@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// `npm test`: everything, in order — build, type-check, Node suites (emulator, server), browser
-// suites in real Chromium, end-to-end suites — then one closing line `N passed, N failed`.
+// `npm test`: everything, in order — build, type-check, Node suites (emulator, server), then for each
+// browser engine (Chromium, Firefox, WebKit) the browser suites and the end-to-end suites — then one
+// line per engine and one closing line `N passed, N failed`.
+//
+//   npm test                          all three engines
+//   npm test -- --engine firefox      one engine (repeatable, or comma separated; or CTFL_ENGINES=…)
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { chromiumPath } from './chromium.mjs';
+import { e2eFiles, ensureDisplay, engineVersion, missingMessage, selectEngines } from './engines.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
-if (!chromiumPath()) {
-  await run('check chromium', process.execPath, ['scripts/check-chromium.mjs']);
+const { engines } = selectEngines(process.argv.slice(2));
+const missing = missingMessage(engines);
+if (missing) {
+  console.error(missing);
   process.exit(1);
 }
 
@@ -19,39 +25,62 @@ const hasTests = (dir, re) => existsSync(dir) && readdirSync(dir, { recursive: t
 let passed = 0;
 let failed = 0;
 const failures = [];
+const perEngine = [];
+
+// One virtual display for every WebKit run of this process (MiniBrowser has no headless mode).
+let display;
+if (engines.includes('webkit')) {
+  display = await ensureDisplay();
+  process.env.CTFL_DISPLAY = display.display;
+}
+const stopDisplay = async () => { await display?.stop(); display = undefined; };
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { void stopDisplay().finally(() => process.exit(130)); });
 
 const steps = [
   ['build', process.execPath, ['scripts/build.mjs']],
   ['typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
   hasTests('test/node', /\.test\.mjs$/) && ['node tests', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'test/node/']],
-  hasTests('test/browser', /\.test\.ts$/) && ['browser tests', process.execPath, ['node_modules/@web/test-runner/dist/bin.js']],
-  hasTests('test/e2e', /\.test\.mjs$/) && ['end-to-end tests', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'test/e2e/']],
+  ...engines.flatMap((engine) => [
+    hasTests('test/browser', /\.test\.ts$/) && [`browser tests (${engine})`, process.execPath, ['node_modules/@web/test-runner/dist/bin.js'], engine],
+    e2eFiles(engine).length && [`end-to-end tests (${engine})`, process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...e2eFiles(engine)], engine],
+  ]),
 ].filter(Boolean);
 
-for (const [name, cmd, args] of steps) {
-  const { code, output } = await run(name, cmd, args);
+for (const [name, cmd, args, engine] of steps) {
+  const started = Date.now();
+  const { code, output } = await run(name, cmd, args, engine ? { CTFL_ENGINE: engine } : {});
   // Count what each runner reports, so the closing line covers every suite.
   const nodePass = /ℹ pass (\d+)/.exec(output);
   const nodeFail = /ℹ fail (\d+)/.exec(output);
   const wtr = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].pop();
-  if (nodePass) { passed += Number(nodePass[1]); failed += Number(nodeFail?.[1] ?? 0); }
-  else if (wtr) { passed += Number(wtr[1]); failed += Number(wtr[2]); }
+  let p = 0;
+  let f = 0;
+  if (nodePass) { p = Number(nodePass[1]); f = Number(nodeFail?.[1] ?? 0); } else if (wtr) { p = Number(wtr[1]); f = Number(wtr[2]); }
+  if (code !== 0 && !f) f = 1;
+  passed += p;
+  failed += f;
+  if (engine) perEngine.push(`${name}: ${p} passed, ${f} failed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (code !== 0) {
     failures.push(name);
-    if (!nodeFail && !wtr) failed += 1;
     if (name === 'build') break;
   }
 }
+await stopDisplay();
 
+if (perEngine.length) {
+  console.log('\nengines:');
+  for (const e of engines) console.log(`  ${e}: ${engineVersion(e)}`);
+  for (const line of perEngine) console.log(`  ${line}`);
+}
 console.log(`\n${failures.length ? `failed steps: ${failures.join(', ')}` : 'all steps green'}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failures.length ? 1 : 0);
 
-function run(name, cmd, args) {
+function run(name, cmd, args, env) {
   console.log(`\n▶ ${name}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env } });
     let output = '';
     const onData = (stream) => (chunk) => { output += chunk; stream.write(chunk); };
     child.stdout.on('data', onData(process.stdout));

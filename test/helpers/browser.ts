@@ -1,5 +1,6 @@
 // Shared helpers for browser tests: the real emulator started by web-test-runner.config.mjs, a
 // fresh organization id per test (isolation without restarts), and clean browser storage.
+import { executeServerCommand } from '@web/test-runner-commands';
 import { clear as idbClear, createStore, get as idbGet, set as idbSet } from 'idb-keyval';
 import { ContentfulOptimization, type RuntimeDependencies } from '../../src/browser/optimization.js';
 import type { OptimizationConfig } from '../../src/browser/config.js';
@@ -17,8 +18,11 @@ export async function clearBrowserState(): Promise<void> {
   localStorage.clear();
   sessionStorage.clear();
   for (const part of document.cookie.split(';')) {
-    const name = part.split('=')[0]?.trim();
-    if (name) document.cookie = `${name}=; Path=/; Max-Age=0`;
+    const pair = part.trim();
+    if (!pair) continue;
+    // A cookie without `=` has an empty name (WebKit makes one of a name cut at its first non-ASCII
+    // character): it is expired by writing its value alone.
+    document.cookie = pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=; Path=/; Max-Age=0` : `${pair}; Path=/; Max-Age=0`;
   }
   try { await idbClear(stateEntryStore()); } catch { /* none yet */ }
   document.getElementById('ctfl-optimization-data')?.remove();
@@ -130,12 +134,20 @@ export async function insightsRequestsFor(org: string): Promise<ReceivedRequest[
 /** The profile id named in an Experience request path, or undefined for `POST …/profiles` (create). */
 export const profileIdInPath = (r: Pick<ReceivedRequest, 'path'>) => /\/profiles\/([^/]+)$/.exec(r.path)?.[1];
 
-/** Cookie details the way Chromium stores them (path, sameSite, expires, secure) via the Cookie Store API. */
-export interface CookieInfo { name: string; value: string; path: string | null; domain: string | null; sameSite: string; secure: boolean; expires: number | null }
+/**
+ * A cookie as the browser keeps it — path, domain, SameSite (lower case), Secure, HttpOnly, expiry in
+ * ms — read through the test runner's driver in every engine (web-test-runner.config.mjs,
+ * test/helpers/wtr-commands.mjs). Page script cannot see these attributes (document.cookie gives
+ * name=value; the Cookie Store API adds them in Chromium only).
+ */
+export interface CookieInfo { name: string; value: string; path: string | null; domain: string | null; sameSite: string; secure: boolean; httpOnly: boolean; expires: number | null }
 export async function cookieInfo(name: string): Promise<CookieInfo | undefined> {
-  const store = (window as unknown as { cookieStore: { get(name: string): Promise<CookieInfo | null> } }).cookieStore;
-  return (await store.get(name)) ?? undefined;
+  const all = await executeServerCommand<CookieInfo[], undefined>('ctfl-cookies');
+  return all.find((c) => c.name === name);
 }
+
+/** This run's engine: chromium, firefox or webkit. */
+export const ENGINE = (window as unknown as { __ENGINE__?: string }).__ENGINE__ ?? 'chromium';
 
 /** The durable client-state entries a runtime keeps in IndexedDB for this organization. */
 export const stateEntryStore = () => createStore('ctfl-optimization', 'state-entries');
