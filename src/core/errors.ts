@@ -66,6 +66,7 @@ export const ERRORS = {
   E104: { area: 'emulator', meaning: 'the emulator cannot listen on the port', action: 'choose another `--port`, or stop what uses it' },
   E105: { area: 'emulator', meaning: 'an audience rule cannot be evaluated (the audience, the rule\'s place in `nt_rules` and why follow); that rule never matches, the rest of the space loads', action: 'fix the rule in the personalization app' },
   E110: { area: 'tooling', meaning: 'no Chromium found for the tests or the benchmark', action: 'install Debian\'s `chromium` or set `CHROME_PATH`' },
+  E111: { area: 'tooling', meaning: 'a browser engine the tests run in is missing, or an unknown engine was named', action: 'install the Debian packages the message names (`bash .ci/run` does), or name chromium, firefox or webkit' },
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCodeOf = keyof typeof ERRORS;
