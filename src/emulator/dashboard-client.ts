@@ -71,8 +71,16 @@ function start(): void {
   let etag = '';
   let paused = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let busy = false;
   let optionsKey = '';
+  /** The poll in flight, if any: there is never more than one. */
+  let inflight: Promise<void> | null = null;
+  let abort: AbortController | null = null;
+  /**
+   * Bumped when the goals change: an answer to a request sent before is for the old goals, and
+   * drawing it would tick the old checkboxes again under the user's hand.
+   */
+  let generation = 0;
+  let changingGoals = 0;
 
   const render = (r: ResultsResponse) => {
     replace(summary, summaryView(r));
@@ -82,44 +90,69 @@ function start(): void {
     if (key !== optionsKey) { optionsKey = key; replace(options, goalOptionsView(r)); }
   };
 
-  const poll = async () => {
-    clearTimeout(timer);
-    if (busy) return;
-    busy = true;
+  const pollOnce = async () => {
+    const mine = generation;
+    const controller = (abort = new AbortController());
+    const stale = () => mine !== generation || changingGoals > 0;
     try {
-      const res = await fetch(resultsUrl, { headers: etag ? { 'If-None-Match': etag } : {}, cache: 'no-store' });
+      const res = await fetch(resultsUrl, { headers: etag ? { 'If-None-Match': etag } : {}, cache: 'no-store', signal: controller.signal });
+      if (stale()) return;
       if (res.status === 304) {
         status.textContent = 'Live: up to date.';
       } else if (!res.ok) {
         status.textContent = `Live updates stopped working: ${await errorText(res)}`;
       } else {
         const json: unknown = await res.json();
+        if (stale()) return;
         if (!isResults(json)) throw new Error('unexpected answer');
         etag = res.headers.get('ETag') ?? '';
         render(json);
         status.textContent = 'Live: up to date.';
       }
     } catch (error) {
+      if (stale()) return;
       status.textContent = `Live updates cannot reach the emulator (${(error as Error).message}); retrying.`;
-    } finally {
-      busy = false;
-      if (!paused && !document.hidden) timer = setTimeout(poll, POLL_MS);
     }
   };
 
-  const setGoals = async (goals: string[]): Promise<boolean> => {
-    const res = await fetch('/_emulator/goals', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ goals }),
-    }).catch(() => null);
-    if (!res || !res.ok) {
-      goalsError.textContent = res ? `Goals not changed: ${await errorText(res)}` : 'Goals not changed: the emulator cannot be reached.';
-      goalsError.hidden = false;
-      return false;
-    }
-    goalsError.hidden = true;
+  const poll = (): Promise<void> => {
+    clearTimeout(timer);
+    inflight ??= pollOnce().finally(() => {
+      inflight = null;
+      if (!paused && !document.hidden) { clearTimeout(timer); timer = setTimeout(poll, POLL_MS); }
+    });
+    return inflight;
+  };
+
+  /** Drops the answer of any poll in flight, waits until it is done, and polls again. */
+  const pollAfresh = async () => {
+    generation++;
+    abort?.abort();
+    await inflight;
     etag = '';
     optionsKey = '';
     await poll();
+  };
+
+  const setGoals = async (goals: string[]): Promise<boolean> => {
+    changingGoals++;
+    generation++;
+    let res: Response | null;
+    try {
+      res = await fetch('/_emulator/goals', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ goals }),
+      }).catch(() => null);
+    } finally {
+      changingGoals--;
+    }
+    if (!res || !res.ok) {
+      goalsError.textContent = res ? `Goals not changed: ${await errorText(res)}` : 'Goals not changed: the emulator cannot be reached.';
+      goalsError.hidden = false;
+      await pollAfresh(); // the checkboxes show the goals as they are
+      return false;
+    }
+    goalsError.hidden = true;
+    await pollAfresh();
     return true;
   };
 

@@ -42,8 +42,21 @@ export function summaryView(r: ResultsResponse): Child[] {
     h('dt', {}, 'Profiles'), h('dd', { id: 'profile-count' }, String(r.totals.profiles)),
     h('dt', {}, 'Insights events'), h('dd', { id: 'insights-count' }, String(r.totals.insightsEvents)),
     h('dt', {}, 'Experience events'), h('dd', { id: 'experience-count' }, String(r.totals.experienceEvents)),
+    ...droppedView(r),
     h('dt', {}, 'Updated'), h('dd', { id: 'updated' }, clock(r.generatedAt)),
   ];
+}
+
+/** What the store's per-namespace caps dropped, only once they dropped anything. */
+function droppedView(r: ResultsResponse): Child[] {
+  const d = r.totals.dropped;
+  if (!d || !(d.insightsEvents || d.experienceEvents || d.forgottenMessageIds || d.unsummarizedEvents)) return [];
+  const parts = [
+    `${count(d.insightsEvents, 'Insights event')} and ${count(d.experienceEvents, 'Experience event')} left the event logs (their figures are kept)`,
+    d.unsummarizedEvents ? `${count(d.unsummarizedEvents, 'event')} did not fit the summary either: the figures miss them` : '',
+    d.forgottenMessageIds ? `${count(d.forgottenMessageIds, 'messageId')} forgotten: those events would count again if resent` : '',
+  ].filter(Boolean);
+  return [h('dt', {}, 'Dropped by the caps'), h('dd', { id: 'dropped', class: d.unsummarizedEvents || d.forgottenMessageIds ? 'warning' : null }, `${parts.join('; ')}.`)];
 }
 
 /** The goal picker: received track event names as checkboxes, and a field for one not seen yet. */
@@ -95,7 +108,8 @@ function experienceCard(r: ResultsResponse, e: ExperienceResult, i: number): VNo
     h('h2', { id: `${id}-title` }, e.name),
     h('p', { class: 'meta' }, meta.join(' · '), ' · ', h('code', {}, e.id), ' · ',
       h('span', { class: 'total' }, count(e.visitors, 'visitor')),
-      e.crossovers ? ` (${count(e.crossovers, 'visitor')} also saw another variant; each counts in the first)` : ''),
+      e.crossovers ? ` (${count(e.crossovers, 'visitor')} also saw another variant; each counts in the first)` : '',
+      e.outOfRangeVisitors ? h('span', { class: 'out-of-range' }, ` (${count(e.outOfRangeVisitors, 'visitor')} first seen in a variant index above 63, in no variant below)`) : ''),
     e.audience?.unevaluable.length
       ? h('p', { class: 'warning', role: 'note' }, `Audience ${e.audience.name} has rules the emulator cannot evaluate (${e.audience.unevaluable.map((u) => u.code).join(', ')}): it may never match.`)
       : null,

@@ -39,16 +39,30 @@ export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-/** What the sample-ratio check says, in a sentence. */
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** A p-value as text; one that underflowed to 0 is only known to be below the smallest shown. */
+export function pValueText(p: number): string {
+  return p < 1e-300 ? 'p < 1e-300' : `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
+}
+
+/** What the sample-ratio check says, in a sentence (any field may be missing from an odd answer: never throws). */
 export function srmText(srm: ExperienceResult['srm'], threshold: number): string {
-  const shares = srm.expectedShares.map((s) => `${Math.round(s * 100)}`).join(' / ');
+  const shares = Array.isArray(srm.expectedShares) ? srm.expectedShares.map((s) => `${Math.round(Number(s) * 100)}`).join(' / ') : '';
+  const unexpected = isNumber(srm.unexpectedVisitors) ? srm.unexpectedVisitors : 0;
+  const test = isNumber(srm.chiSquare) && isNumber(srm.pValue) ? { chiSquare: srm.chiSquare, pValue: srm.pValue } : null;
+  const broken = 'Assignment or tracking is broken; do not trust these results.';
   switch (srm.status) {
     case 'mismatch':
-      return srm.pValue === 0 || srm.chiSquare === null
-        ? `Sample ratio mismatch: visitors in a variant the distribution (${shares}) never picks. Assignment or tracking is broken; do not trust these results.`
-        : `Sample ratio mismatch: visitors do not split as the distribution (${shares}) says (chi-square ${srm.chiSquare.toFixed(2)}, p = ${srm.pValue!.toExponential(1)} < ${threshold}). Assignment or tracking is broken; do not trust these results.`;
+      if (unexpected > 0) return `Sample ratio mismatch: ${count(unexpected, 'visitor')} in a variant the distribution (${shares}) never picks. ${broken}`;
+      if (test) {
+        return `Sample ratio mismatch: visitors do not split as the distribution (${shares}) says (chi-square ${test.chiSquare.toFixed(2)}, ${pValueText(test.pValue)} < ${threshold}). ${broken}`;
+      }
+      return `Sample ratio mismatch: visitors do not split as the distribution (${shares}) says. ${broken}`;
     case 'ok':
-      return `Sample ratio as expected (${shares}; chi-square ${srm.chiSquare!.toFixed(2)}, p = ${srm.pValue!.toFixed(3)}).`;
+      return test
+        ? `Sample ratio as expected (${shares}; chi-square ${test.chiSquare.toFixed(2)}, ${pValueText(test.pValue)}).`
+        : `Sample ratio as expected (${shares}).`;
     case 'not-enough-data':
       return 'Sample ratio: too few visitors to check the split yet.';
     default:

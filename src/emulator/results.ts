@@ -15,12 +15,16 @@
  *   start of its first view. Both times are the client's own (`originalTimestamp`; a view started
  *   `viewDurationMs` before it was reported), so a conversion sent before a queued view is
  *   delivered still counts; events without a usable time use the time the emulator received them.
+ * - A visitor whose first view names a variant index no experience can have (> MAX_VARIANT_INDEX)
+ *   is counted apart (`outOfRangeVisitors`) and makes a sample-ratio mismatch: it is a tracking bug.
+ * - Events the store's per-namespace caps dropped from its logs still count through the store's
+ *   `dropped` summary (store.ts), which `totals.dropped` reports.
  */
 import type { AudienceModel, SpaceModel } from './space.js';
-import type { Namespace, Store } from './store.js';
+import type { Namespace, Store, StoredExperienceEvent, StoredInsightsEvent } from './store.js';
 import {
-  compareArms, enoughData, MIN_CONVERSIONS, MIN_VISITORS, sampleRatioMismatch, SRM_THRESHOLD,
-  type SrmStatus,
+  assignmentShares, compareArms, enoughData, MIN_CONVERSIONS, MIN_VISITORS, sampleRatioMismatchShares, SRM_THRESHOLD,
+  type SrmResult,
 } from './stats.js';
 
 export interface UnevaluableRule { code: string; why: string }
@@ -75,7 +79,9 @@ export interface ExperienceResult {
   /** Exposed visitors who later saw another variant too (they count in their first). */
   crossovers: number;
   variants: VariantActivity[];
-  srm: { status: SrmStatus; chiSquare: number | null; df: number | null; pValue: number | null; expectedShares: number[] };
+  /** Exposed visitors whose first view named a variant index past MAX_VARIANT_INDEX (in no variant's figures). */
+  outOfRangeVisitors: number;
+  srm: SrmResult;
   goals: GoalResult[];
 }
 
@@ -95,7 +101,14 @@ export interface ResultsResponse {
     srmTest: string;
     srmThreshold: number;
   };
-  totals: { profiles: number; insightsEvents: number; experienceEvents: number };
+  totals: {
+    profiles: number;
+    /** Events in the logs now (the newest, up to the store's caps per namespace). */
+    insightsEvents: number;
+    experienceEvents: number;
+    /** What the per-namespace caps dropped from the logs (see store.ts); the figures still count these events unless `unsummarizedEvents`. */
+    dropped: { insightsEvents: number; experienceEvents: number; forgottenMessageIds: number; unsummarizedEvents: number };
+  };
   experiences: ExperienceResult[];
   unevaluableAudiences: { audienceId: string; audienceName: string; code: string; why: string }[];
 }
@@ -114,8 +127,10 @@ const MAX_SERIES_POINTS = 40;
 const MAX_VIEW_DURATION_MS = 60 * 60 * 1000;
 /** At most this many experiences that are not in the space are shown. */
 export const MAX_EXTRA_EXPERIENCES = 20;
-/** Events naming a higher variant index are left out (no experience has that many variants). */
+/** No experience has more variants: a higher index is a tracking bug, counted apart (`outOfRangeVisitors`). */
 export const MAX_VARIANT_INDEX = 63;
+/** The exposure variant of a visitor whose first view named an index past MAX_VARIANT_INDEX. */
+const OUT_OF_RANGE = -1;
 
 /** `a.unevaluable` as the space model will carry it, read defensively until it does. */
 export function unevaluableOf(audience: AudienceModel | undefined): UnevaluableRule[] {
@@ -140,7 +155,49 @@ const time = (...candidates: (string | undefined)[]): number => {
 };
 
 interface Exposure { variant: number; start: number; knownAt: number; variants: Set<number> }
-interface Activity { views: Set<string>; clicks: number; hovers: Set<string> }
+interface Activity { views: Set<string>; clicks: number; hovers: Set<string>; droppedViews: number; droppedHovers: number }
+
+/** An Insights event on an entry, as the results read it: null for anything else (flag views, no experience). */
+export interface EntryEvent {
+  kind: 'view' | 'click' | 'hover';
+  experienceId: string;
+  variant: number;
+  /** What makes a view or hover distinct: its viewId / hoverId, else the event's messageId. */
+  key: string;
+  /** When the view started (client clock; its report time less its duration). */
+  start: number;
+  /** When the emulator received it. */
+  knownAt: number;
+}
+
+export function entryEvent(stored: StoredInsightsEvent): EntryEvent | null {
+  const event = stored.event;
+  if (event.componentType !== 'Entry' || typeof event.experienceId !== 'string' || event.experienceId === '') return null;
+  const base = { experienceId: event.experienceId, variant: event.variantIndex, knownAt: time(stored.receivedAt) };
+  if (event.type === 'component_click') return { ...base, kind: 'click', key: `m:${event.messageId}`, start: 0 };
+  if (event.type === 'component_hover') return { ...base, kind: 'hover', key: event.hoverId ?? `m:${event.messageId}`, start: 0 };
+  const duration = typeof event.viewDurationMs === 'number' ? Math.min(Math.max(0, event.viewDurationMs), MAX_VIEW_DURATION_MS) : 0;
+  const start = time(event.originalTimestamp, event.timestamp, stored.receivedAt) - duration;
+  return { ...base, kind: 'view', key: event.viewId ?? `m:${event.messageId}`, start };
+}
+
+/** A goal candidate: a `track` Experience event's name, client time and time received; null for other events. */
+export function trackEvent(stored: StoredExperienceEvent): { name: string; at: number; knownAt: number } | null {
+  if (stored.type !== 'track' || stored.name === undefined) return null;
+  return { name: stored.name, at: time(stored.at, stored.receivedAt), knownAt: time(stored.receivedAt) };
+}
+
+/** Records one view of `visitor` in `perVisitor`: its first exposure is the earliest view on the client's clock. */
+function expose(perVisitor: Map<string, Exposure>, visitor: string, view: { variant: number; start: number; knownAt: number }, variants: Iterable<number>): void {
+  const seen = perVisitor.get(visitor);
+  if (!seen) {
+    perVisitor.set(visitor, { variant: view.variant, start: view.start, knownAt: view.knownAt, variants: new Set(variants) });
+    return;
+  }
+  for (const v of variants) seen.variants.add(v);
+  if (view.start < seen.start) { seen.start = view.start; seen.variant = view.variant; }
+  seen.knownAt = Math.min(seen.knownAt, view.knownAt);
+}
 
 /** The profile a stored id stands for now, following identify merges. */
 function resolveProfile(ns: Namespace, id: string): string {
@@ -163,50 +220,83 @@ export function computeResults(space: SpaceModel, store: Store, query: ResultsQu
   /** visitor → goal → conversion times (client clock, and when the emulator had it). */
   const conversions = new Map<string, Map<string, { at: number; knownAt: number }[]>>();
   const goalCounts = new Map<string, number>();
-  const totals = { profiles: 0, insightsEvents: 0, experienceEvents: 0 };
+  const totals: ResultsResponse['totals'] = {
+    profiles: 0, insightsEvents: 0, experienceEvents: 0,
+    dropped: { insightsEvents: 0, experienceEvents: 0, forgottenMessageIds: 0, unsummarizedEvents: 0 },
+  };
+  const exposuresOf = (experienceId: string) => {
+    let perVisitor = exposures.get(experienceId);
+    if (!perVisitor) exposures.set(experienceId, (perVisitor = new Map()));
+    return perVisitor;
+  };
+  const activityOf = (experienceId: string, variant: number) => {
+    let perVariant = activity.get(experienceId);
+    if (!perVariant) activity.set(experienceId, (perVariant = new Map()));
+    let act = perVariant.get(variant);
+    if (!act) perVariant.set(variant, (act = { views: new Set(), clicks: 0, hovers: new Set(), droppedViews: 0, droppedHovers: 0 }));
+    return act;
+  };
+  // Out-of-range indexes share one exposure variant, and have no activity row.
+  const exposureVariant = (variant: number) => (variant > MAX_VARIANT_INDEX ? OUT_OF_RANGE : variant);
+  const convert = (visitor: string, name: string, at: number, knownAt: number) => {
+    if (!goals.includes(name)) return;
+    let perGoal = conversions.get(visitor);
+    if (!perGoal) conversions.set(visitor, (perGoal = new Map()));
+    let list = perGoal.get(name);
+    if (!list) perGoal.set(name, (list = []));
+    list.push({ at, knownAt });
+  };
 
   for (const ns of namespaces) {
     totals.profiles += ns.profiles.size;
     totals.insightsEvents += ns.insights.length;
     totals.experienceEvents += ns.experience.length;
+    const d = ns.dropped;
+    totals.dropped.insightsEvents += d.insightsEvents;
+    totals.dropped.experienceEvents += d.experienceEvents;
+    totals.dropped.forgottenMessageIds += d.forgottenMessageIds;
+    totals.dropped.unsummarizedEvents += d.unsummarized;
     const nsKey = `${ns.organization}\u0000${ns.environment}`;
-    for (const stored of ns.insights) {
-      const event = stored.event;
-      if (event.componentType !== 'Entry' || typeof event.experienceId !== 'string' || event.experienceId === '') continue;
-      if (event.variantIndex > MAX_VARIANT_INDEX) continue;
-      const experienceId = event.experienceId;
-      let perVariant = activity.get(experienceId);
-      if (!perVariant) activity.set(experienceId, (perVariant = new Map()));
-      let act = perVariant.get(event.variantIndex);
-      if (!act) perVariant.set(event.variantIndex, (act = { views: new Set(), clicks: 0, hovers: new Set() }));
-      if (event.type === 'component_click') { act.clicks++; continue; }
-      if (event.type === 'component_hover') { act.hovers.add(`${nsKey}\u0000${event.hoverId ?? `m:${event.messageId}`}`); continue; }
-      act.views.add(`${nsKey}\u0000${event.viewId ?? `m:${event.messageId}`}`);
-      const duration = typeof event.viewDurationMs === 'number' ? Math.min(Math.max(0, event.viewDurationMs), MAX_VIEW_DURATION_MS) : 0;
-      const start = time(event.originalTimestamp, event.timestamp, stored.receivedAt) - duration;
-      const knownAt = time(stored.receivedAt);
-      const visitor = `${nsKey}\u0000${resolveProfile(ns, stored.profileId)}`;
-      let perVisitor = exposures.get(experienceId);
-      if (!perVisitor) exposures.set(experienceId, (perVisitor = new Map()));
-      const seen = perVisitor.get(visitor);
-      if (!seen) {
-        perVisitor.set(visitor, { variant: event.variantIndex, start, knownAt, variants: new Set([event.variantIndex]) });
-      } else {
-        seen.variants.add(event.variantIndex);
-        if (start < seen.start) { seen.start = start; seen.variant = event.variantIndex; }
-        seen.knownAt = Math.min(seen.knownAt, knownAt);
+    const visitorOf = (profileId: string) => `${nsKey}\u0000${resolveProfile(ns, profileId)}`;
+
+    // What the caps dropped from the logs, as the store summarized it.
+    for (const [experienceId, perProfile] of d.exposures) {
+      const perVisitor = exposuresOf(experienceId);
+      for (const [profileId, e] of perProfile) {
+        expose(perVisitor, visitorOf(profileId), { ...e, variant: exposureVariant(e.variant) }, e.variants.map(exposureVariant));
       }
     }
+    for (const [experienceId, perVariant] of d.activity) {
+      for (const [variant, counts] of perVariant) {
+        if (variant > MAX_VARIANT_INDEX) continue;
+        const act = activityOf(experienceId, variant);
+        act.droppedViews += counts.views;
+        act.clicks += counts.clicks;
+        act.droppedHovers += counts.hovers;
+      }
+    }
+    for (const [name, n] of d.trackCounts) goalCounts.set(name, (goalCounts.get(name) ?? 0) + n);
+    for (const [profileId, perName] of d.tracks) {
+      for (const [name, list] of perName) for (const t of list) convert(visitorOf(profileId), name, t.at, t.knownAt);
+    }
+
+    for (const stored of ns.insights) {
+      const e = entryEvent(stored);
+      if (!e) continue;
+      if (e.kind === 'view') {
+        const variant = exposureVariant(e.variant);
+        expose(exposuresOf(e.experienceId), visitorOf(stored.profileId), { variant, start: e.start, knownAt: e.knownAt }, [variant]);
+      }
+      if (e.variant > MAX_VARIANT_INDEX) continue;
+      const act = activityOf(e.experienceId, e.variant);
+      if (e.kind === 'click') act.clicks++;
+      else (e.kind === 'hover' ? act.hovers : act.views).add(`${nsKey}\u0000${e.key}`);
+    }
     for (const stored of ns.experience) {
-      if (stored.type !== 'track' || stored.name === undefined) continue;
-      goalCounts.set(stored.name, (goalCounts.get(stored.name) ?? 0) + 1);
-      if (!goals.includes(stored.name)) continue;
-      const visitor = `${nsKey}\u0000${resolveProfile(ns, stored.profileId)}`;
-      let perGoal = conversions.get(visitor);
-      if (!perGoal) conversions.set(visitor, (perGoal = new Map()));
-      let list = perGoal.get(stored.name);
-      if (!list) perGoal.set(stored.name, (list = []));
-      list.push({ at: time(stored.at, stored.receivedAt), knownAt: time(stored.receivedAt) });
+      const t = trackEvent(stored);
+      if (!t) continue;
+      goalCounts.set(t.name, (goalCounts.get(t.name) ?? 0) + 1);
+      convert(visitorOf(stored.profileId), t.name, t.at, t.knownAt);
     }
   }
 
@@ -227,19 +317,28 @@ export function computeResults(space: SpaceModel, store: Store, query: ResultsQu
     const perVariant = activity.get(id) ?? new Map<number, Activity>();
     const distribution = model ? [...model.config.distribution] : [];
     let variantCount = Math.max(1, distribution.length, ...[...perVariant.keys()].map((i) => i + 1));
+    for (const exposure of perVisitor.values()) variantCount = Math.max(variantCount, exposure.variant + 1);
     for (const component of model?.config.components ?? []) variantCount = Math.max(variantCount, component.variants.length + 1);
     variantCount = Math.min(variantCount, MAX_VARIANT_INDEX + 1);
     const visitors = Array.from({ length: variantCount }, () => 0);
     let crossovers = 0;
+    let outOfRangeVisitors = 0;
     for (const exposure of perVisitor.values()) {
-      visitors[exposure.variant]!++;
+      if (exposure.variant === OUT_OF_RANGE) outOfRangeVisitors++;
+      else visitors[exposure.variant]!++;
       if (exposure.variants.size > 1) crossovers++;
     }
     const variants = visitors.map((count, index): VariantActivity => {
       const act = perVariant.get(index);
-      return { index, visitors: count, views: act?.views.size ?? 0, clicks: act?.clicks ?? 0, hovers: act?.hovers.size ?? 0 };
+      return {
+        index, visitors: count, views: (act?.views.size ?? 0) + (act?.droppedViews ?? 0), clicks: act?.clicks ?? 0,
+        hovers: (act?.hovers.size ?? 0) + (act?.droppedHovers ?? 0),
+      };
     });
-    const srm = model ? sampleRatioMismatch(visitors, distribution) : { status: 'not-applicable' as const, chiSquare: null, df: null, pValue: null, expectedShares: [] };
+    // Expected shares as the emulator's own assignment (pickRange over the experience's ranges) gives them.
+    const srm: SrmResult = model
+      ? sampleRatioMismatchShares(visitors, assignmentShares(model.ranges), { outOfRange: outOfRangeVisitors })
+      : { status: 'not-applicable', chiSquare: null, df: null, pValue: null, expectedShares: [], unexpectedVisitors: outOfRangeVisitors };
     const goalResults = goals.map((goal) => goalResult(goal, perVisitor, conversions, variantCount));
     const audienceModel = model?.audienceId ? audiences.get(model.audienceId) : undefined;
     return {
@@ -256,6 +355,7 @@ export function computeResults(space: SpaceModel, store: Store, query: ResultsQu
       visitors: perVisitor.size,
       crossovers,
       variants,
+      outOfRangeVisitors,
       srm,
       goals: goalResults,
     };
@@ -278,7 +378,7 @@ export function computeResults(space: SpaceModel, store: Store, query: ResultsQu
       probabilityToBeat: 'Beta(1, 1) priors, exact posterior P(variant > baseline)',
       minVisitors: MIN_VISITORS,
       minConversions: MIN_CONVERSIONS,
-      srmTest: 'Pearson chi-square goodness of fit against nt_config.distribution',
+      srmTest: 'Pearson chi-square goodness of fit against the shares nt_config.distribution assigns (the baseline takes what the ranges leave)',
       srmThreshold: SRM_THRESHOLD,
     },
     totals,
@@ -292,6 +392,7 @@ function goalResult(goal: string, perVisitor: Map<string, Exposure>,
   const arms = Array.from({ length: variantCount }, () => ({ visitors: 0, conversions: 0 }));
   const timeline: { t: number; variant: number; kind: 'visitor' | 'conversion' }[] = [];
   for (const [visitor, exposure] of perVisitor) {
+    if (exposure.variant === OUT_OF_RANGE) continue;
     arms[exposure.variant]!.visitors++;
     timeline.push({ t: exposure.knownAt, variant: exposure.variant, kind: 'visitor' });
     let converted: number | null = null;

@@ -6,11 +6,15 @@
  * fault → `--fail-rate` → `--latency` → namespace check → drop Experience events already applied
  * (same messageId) → operation → wait for the data log write → answer. Nothing a client sends can crash the server: every handler runs inside one try/catch,
  * and anything that is not an ApiError becomes a logged 500 envelope.
+ *
+ * The API routes allow any origin with credentials, as the hosted API does. The `/_emulator/`
+ * routes are readable from any origin without credentials, and change the emulator only for
+ * requests from its own pages, pages on this machine, or clients that are not browsers.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { z } from 'zod/mini';
 import { NamespaceId } from '../core/schemas.js';
 import {
@@ -68,6 +72,12 @@ export interface RequestLogEntry {
 }
 
 export const REQUEST_LOG_LIMIT = 10_000;
+/** Result answers kept, one per query (organization, environment, goals). */
+export const RESULTS_CACHE_SIZE = 16;
+/** After the store changed, a query's last result answer is still served this long after it was made. */
+export const RESULTS_MAX_AGE_MS = 1000;
+
+interface CachedResults { version: number; etag: string; value: ResultsResponse; madeAt: number }
 /**
  * The request log also stays under this many bytes of bodies: 10,000 bodies of up to 1 MB each
  * would otherwise hold gigabytes and make `/_emulator/requests` too large to serialize (found by
@@ -174,6 +184,39 @@ function withoutApplied(ns: Namespace, body: unknown): { body: unknown; fresh: n
   return { body: { ...(body as object), events: fresh }, fresh: fresh.length, appliedTo };
 }
 
+/**
+ * CORS of the `/_emulator/` routes: readable from any origin (the preview panel runs on the
+ * site's own origin), never with credentials — nothing there is the visitor's, and a page must not
+ * be able to act on the emulator with the user's cookies.
+ */
+function setControlCors(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  res.setHeader('Access-Control-Allow-Origin', origin ?? '*');
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Expose-Headers', 'ETag, Retry-After');
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/**
+ * Whether a request that changes the emulator (a control POST or DELETE) may come from `origin`:
+ * non-browser clients (no Origin header), the emulator's own pages, and pages on this machine
+ * (a dev server, the browser tests). Another site's page can make a browser send a POST anywhere
+ * without asking first; this is what stops it from changing goals, faults, the clock or the data.
+ */
+function trustedControlOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  let url: URL;
+  try { url = new URL(origin); } catch { return false; }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.host === req.headers.host) return true;
+  const host = url.hostname;
+  return LOOPBACK_NAMES.has(host) || host.endsWith('.localhost') || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+const isJsonContentType = (value: string | undefined) => /^application\/json\s*(;|$)/i.test(value?.trim() ?? '');
+
 export interface Emulator {
   readonly server: Server;
   readonly store: Store;
@@ -219,13 +262,33 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const maxProfileRps = options.maxProfileRps ?? 0;
   const profileHits = new Map<string, { second: number; count: number }>();
   let goals: string[] = [...new Set(options.goals ?? [])];
-  let cachedResults: { key: string; value: ResultsResponse } | null = null;
-  /** Results for a query, computed once per store version (many dashboards may poll at once). */
-  const results = (query: ResultsQuery): { etag: string; value: ResultsResponse } => {
-    const key = JSON.stringify([store.version, query.organization, query.environment, query.goals]);
-    const etag = `"${createHash('sha256').update(key).digest('base64url').slice(0, 22)}"`;
-    if (cachedResults?.key !== key) cachedResults = { key, value: computeResults(space, store, query, now()) };
-    return { etag, value: cachedResults.value };
+  // ETags name a store version of this process: another process (a restart without --data) counts
+  // its versions from 0 again, and must not answer 304 to an ETag of the last one.
+  const etagNonce = randomBytes(12).toString('base64url');
+  const resultsCache = new Map<string, CachedResults>();
+  /**
+   * Results for a query. Computing them can take most of a second at the store's caps, on the one
+   * thread that also answers the API, while a dashboard polls every second and preview panels
+   * every three: so each query's last answer is kept (RESULTS_CACHE_SIZE queries, least recently
+   * used out), served while the store is unchanged, and after a change still served for up to
+   * RESULTS_MAX_AGE_MS after it was made, unless `fresh` (a `Cache-Control: no-cache` request).
+   * Its ETag names the store version it was computed from, so a 304 always means "the same answer".
+   */
+  const results = (query: ResultsQuery, fresh = false): CachedResults => {
+    const key = JSON.stringify([query.organization, query.environment, query.goals]);
+    let entry = resultsCache.get(key);
+    const current = entry !== undefined
+      && (entry.version === store.version || (!fresh && performance.now() - entry.madeAt <= RESULTS_MAX_AGE_MS));
+    if (!current) {
+      const version = store.version;
+      const value = computeResults(space, store, query, now());
+      const etag = `"${createHash('sha256').update(JSON.stringify([etagNonce, version, key])).digest('base64url').slice(0, 22)}"`;
+      entry = { version, etag, value, madeAt: performance.now() };
+    }
+    resultsCache.delete(key);
+    resultsCache.set(key, entry!);
+    if (resultsCache.size > RESULTS_CACHE_SIZE) resultsCache.delete(resultsCache.keys().next().value!);
+    return entry!;
   };
   let dashboardScript: string | null = null;
 
@@ -291,11 +354,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
   }
 
-  /** The batch answer for a resent batch whose events were all applied: each named profile as it is. */
+  /**
+   * The batch answer for a resent batch, after its new events (if any) were applied: each profile
+   * an event went to — the one its messageId was applied to, else its anonymousId's — as it is now;
+   * null when one is not there.
+   */
   function batchAnswer(info: RequestInfo, body: unknown): unknown {
-    const events = (body as { events: { anonymousId?: unknown }[] }).events;
+    const events = (body as { events: { anonymousId?: unknown; messageId?: unknown }[] }).events;
     const profiles: ProfileRecord[] = [];
-    for (const id of new Set(events.map((e) => e?.anonymousId))) {
+    for (const event of events) {
+      const id = (typeof event?.messageId === 'string' ? info.ns.experienceIds.get(event.messageId) : undefined) ?? event?.anonymousId;
       let profile = typeof id === 'string' ? info.ns.profiles.get(id) : undefined;
       for (let hops = 0; profile?.mergedInto && hops < 8; hops++) profile = info.ns.profiles.get(profile.mergedInto) ?? profile;
       if (!profile) return null;
@@ -389,10 +457,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         checkOverload(route.org, route.env, route.profileId!);
         const original = json();
         const { body, fresh, appliedTo } = withoutApplied(ns, original);
-        answer = appliedTo !== null && fresh === 0 ? readKnown(info, route.profileId!) : null;
-        // All applied before, but to another profile id and this one is unknown (a client resending
-        // them under a new id): they make this profile, as sent.
-        answer ??= upsertProfile(ctx, info, route.profileId, fresh === 0 ? original : body);
+        // Some or all of the events were applied before, to another profile, and this id is unknown
+        // (a client resending them under a new id): they belong to the profile they made, which
+        // takes the new ones too and is the answer — as for a resent create, not a second visitor.
+        const target = appliedTo !== null && !ns.profiles.has(route.profileId!) ? appliedTo : route.profileId!;
+        answer = appliedTo !== null && fresh === 0 ? readKnown(info, target) : null;
+        // (A profile its events made that is gone cannot happen short of a reset, which forgets the events too.)
+        answer ??= upsertProfile(ctx, info, target, fresh === 0 ? original : body);
         const id = answeredProfile(answer);
         applied((body as { events?: unknown }).events, () => id);
         break;
@@ -400,9 +471,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       case 'batch': {
         const original = json();
         const { body, fresh, appliedTo } = withoutApplied(ns, original);
-        answer = appliedTo !== null && fresh === 0 ? batchAnswer(info, original) : null;
-        answer ??= upsertBatch(ctx, info, fresh === 0 ? original : body);
+        const made = fresh !== 0 ? upsertBatch(ctx, info, body) : null;
         applied((body as { events?: unknown }).events, (e) => String(e.anonymousId));
+        // A resent batch answers every profile it names: those its new events went to, and those
+        // its earlier events went to (which may not be their anonymousId any more, after a merge).
+        answer = (appliedTo !== null && !info.preflight ? batchAnswer(info, original) : null) ?? made ?? upsertBatch(ctx, info, original);
         break;
       }
       case 'insights':
@@ -418,8 +491,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
-    setCors(req, res);
+    setControlCors(req, res);
     if (method === 'OPTIONS') return answerPreflight(res);
+    if (method !== 'GET' && method !== 'HEAD' && !trustedControlOrigin(req)) {
+      throw new ApiError(403, 'ERR_INVALID_DATA', `Origin: ${quote(String(req.headers.origin))} may not change the emulator; control requests come from its own pages, a page on this machine, or a client that is not a browser`);
+    }
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const orgParam = url.searchParams.get('organization');
     const org = orgParam === null || orgParam === '' ? null : orgParam;
@@ -443,7 +519,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         allow('GET');
         // Any organization text is shown (escaped) as the scope; the figures then match nothing.
         const envParam = url.searchParams.get('environment');
-        const { value } = results({ organization: org, environment: envParam ? envParam : null, goals });
+        const { value } = results({ organization: org, environment: envParam ? envParam : null, goals }, true);
         const html = renderDashboard(value, space.source);
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
@@ -475,7 +551,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         return;
       case '/_emulator/results': {
         allow('GET');
-        const { etag, value } = results(resultsQuery(url.searchParams, goals));
+        const noCache = /(^|,)\s*no-cache\s*(,|$)/i.test(String(req.headers['cache-control'] ?? '')) || /no-cache/i.test(String(req.headers.pragma ?? ''));
+        const { etag, value } = results(resultsQuery(url.searchParams, goals), noCache);
         if (req.headers['if-none-match'] === etag) {
           res.writeHead(304, { ETag: etag, 'Cache-Control': 'no-store' });
           res.end();
@@ -485,7 +562,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       }
       case '/_emulator/goals':
         allow('GET, POST');
-        if (method === 'POST') goals = [...new Set(parseOrThrow(GoalsBody, await readJson()).goals)];
+        if (method === 'POST') {
+          // JSON only: a page can send text/plain anywhere without a CORS preflight, application/json it cannot.
+          if (!isJsonContentType(req.headers['content-type'])) {
+            throw new ApiError(415, 'ERR_INVALID_DATA', `Content-Type: expected application/json (got ${quote(req.headers['content-type'] ?? 'none')})`);
+          }
+          goals = [...new Set(parseOrThrow(GoalsBody, await readJson()).goals)];
+        }
         return sendJson(res, 200, { goals });
       case '/_emulator/events':
         allow('GET');

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root } from '../helpers/emulator.mjs';
 
+const emulator = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
 const {
-  chiSquareSurvival, compareArms, enoughData, logGamma, newcombeInterval, probabilityToBeat, sampleRatioMismatch,
-  wilsonInterval, MIN_CONVERSIONS, MIN_VISITORS, SRM_THRESHOLD,
-} = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
+  chiSquareSurvival, compareArms, cumulativeRanges, enoughData, logGamma, newcombeInterval, pickRange, probabilityToBeat,
+  sampleRatioMismatch, wilsonInterval, MIN_CONVERSIONS, MIN_VISITORS, SRM_THRESHOLD,
+} = emulator;
 
 const near = (actual, expected, tolerance, what) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
@@ -169,18 +170,53 @@ test('probability to beat the baseline: closed forms, Monte Carlo (seeded) and n
 });
 
 test('probability to beat: past 200,000 terms it is the normal approximation of the posteriors', () => {
-  // Abramowitz & Stegun 7.1.26 for erf (|error| < 1.5e-7): a different route to Φ.
-  const erf = (x) => {
-    const t = 1 / (1 + 0.3275911 * Math.abs(x));
-    const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-    return x >= 0 ? y : -y;
-  };
-  const [xV, nV, xB, nB] = [250_400, 500_001, 249_600, 500_001];
-  const moments = (x, n) => { const a = 1 + x; const b = 1 + n - x; return [a / (a + b), (a * b) / ((a + b) ** 2 * (a + b + 1))]; };
-  const [mV, vV] = moments(xV, nV);
-  const [mB, vB] = moments(xB, nB);
-  const expected = 0.5 * (1 + erf((mV - mB) / Math.sqrt(vV + vB) / Math.SQRT2));
-  near(probabilityToBeat(xV, nV, xB, nB), expected, 1e-6, 'large counts');
+  // 250,400 of 500,001 against 249,600 of 500,001: the exact posterior probability is 0.9452003764
+  // (∫ Beta pdf × regularized incomplete beta, by SciPy's adaptive quadrature, error < 1e-13); the
+  // normal approximation of the posteriors (z = 1.5999988) is within 1e-6 of it.
+  near(probabilityToBeat(250_400, 500_001, 249_600, 500_001), 0.9452003764, 1e-6, 'large counts');
+});
+
+/**
+ * P(variant > baseline) exactly, by another closed form than stats.ts's: with integer parameters
+ * the baseline's CDF is a binomial tail, I_x(a, b) = Σ_{j=a}^{a+b−1} C(a+b−1, j) x^j (1−x)^(a+b−1−j),
+ * and its expectation under the variant's Beta(aV, bV) is a sum of Beta-function ratios. Log
+ * factorials by summing logarithms, terms added in log space.
+ */
+function binomialFormBeat(xV, nV, xB, nB) {
+  const aV = 1 + xV; const bV = 1 + nV - xV; const aB = 1 + xB; const bB = 1 + nB - xB;
+  const m = aB + bB - 1;
+  const top = aV + bV + m + 2;
+  const logFactorial = new Float64Array(top + 1);
+  for (let k = 2; k <= top; k++) logFactorial[k] = logFactorial[k - 1] + Math.log(k);
+  const lnGamma = (n) => logFactorial[n - 1]; // Γ(n) = (n − 1)! for integer n ≥ 1
+  const lnBeta = (a, b) => lnGamma(a) + lnGamma(b) - lnGamma(a + b);
+  const logs = [];
+  for (let j = aB; j <= m; j++) {
+    logs.push(logFactorial[m] - logFactorial[j] - logFactorial[m - j] + lnBeta(aV + j, bV + m - j) - lnBeta(aV, bV));
+  }
+  const max = Math.max(...logs);
+  return Math.exp(max + Math.log(logs.reduce((s, l) => s + Math.exp(l - max), 0)));
+}
+
+test('probability to beat: pinned at large counts against an independent exact value, precise when tiny, NaN for what are not counts', () => {
+  // 1030 of 10,000 against 1000 of 10,000: 0.75874735007 (SciPy quadrature of ∫ Beta pdf × regularized
+  // incomplete beta, and Miller's sum at 40 digits in mpmath, agree to 1e-15).
+  near(probabilityToBeat(1030, 10_000, 1000, 10_000), 0.75874735007, 1e-9, '1030/10000 vs 1000/10000');
+  near(binomialFormBeat(1030, 10_000, 1000, 10_000), 0.75874735007, 1e-9, 'the independent form agrees with the pinned value');
+  for (const [xV, nV, xB, nB] of [[3, 200, 40, 200], [195, 200, 160, 200], [4_000, 50_000, 4_100, 50_000], [120, 1_000, 100, 900]]) {
+    const exact = binomialFormBeat(xV, nV, xB, nB);
+    near(probabilityToBeat(xV, nV, xB, nB), exact, 1e-9, `${xV}/${nV} vs ${xB}/${nB}`);
+  }
+  // A variant far worse than the baseline: the answer is tiny and must keep its digits, not be 1 − (a sum near 1).
+  // 500 of 100,000 against 40 of 1,000: 2.0769868435e-23 (mpmath, 40 digits).
+  const tiny = binomialFormBeat(500, 100_000, 40, 1_000);
+  // (Differences of ln Γ near 10^6 keep about nine digits in doubles, in either form.)
+  near(tiny, 2.0769868435e-23, 1e-8 * 2.08e-23, 'the independent form');
+  const got = probabilityToBeat(500, 100_000, 40, 1_000);
+  assert.ok(Math.abs(got - tiny) <= 1e-7 * tiny, `${got} is not within 1e-7 of ${tiny}, relatively`);
+  for (const args of [[Number.NaN, 10, 1, 10], [1, Number.NaN, 1, 10], [1, 10, 1, Number.POSITIVE_INFINITY], [11, 10, 1, 10], [-1, 10, 1, 10], [1.5, 10, 1, 10]]) {
+    assert.ok(Number.isNaN(probabilityToBeat(...args)), `probabilityToBeat(${args.join(', ')}) is not a probability`);
+  }
 });
 
 test('chi-square tail: NIST critical values, the df = 2 closed form, and df = 1 by integration', () => {
@@ -223,9 +259,53 @@ test('sample-ratio mismatch: the worked example of Kohavi, Tang & Xu, and what i
   assert.equal(sampleRatioMismatch([0, 40], [0, 1]).status, 'not-applicable', 'one variant takes everything');
   const leak = sampleRatioMismatch([1, 40], [0, 1]);
   assert.equal(leak.status, 'mismatch', 'a visitor in a variant the distribution never picks');
-  assert.equal(leak.pValue, 0);
+  assert.equal(leak.unexpectedVisitors, 1);
+  assert.equal(leak.pValue, null, 'no test decides it: the visitor cannot be there at all');
   assert.equal(sampleRatioMismatch([5, 5, 1], [0.5, 0.5]).status, 'mismatch', 'a variant past the distribution');
-  assert.deepEqual(sampleRatioMismatch([0, 0], [1, 3]).expectedShares, [0.25, 0.75], 'weights are normalized');
+  assert.equal(sampleRatioMismatch([5, 5, 1], [0.5, 0.5]).unexpectedVisitors, 1);
+});
+
+test('sample-ratio mismatch expects the shares assignment really gives: the baseline takes the remainder, ranges stop at 1', () => {
+  // pickRange over cumulativeRanges: [0.25, 0.25] gives rolls in [0, 0.25] to the baseline, (0.25, 0.5]
+  // to variant 1 and everything past 0.5 to the baseline again.
+  const cases = [
+    [[0.25, 0.25], [0.75, 0.25], [750, 250]],
+    [[0.6, 0.6], [0.6, 0.4], [600, 400]],
+    [[0, 0.5], [0.5, 0.5], [500, 500]],
+    [[0.5, 0.5], [0.5, 0.5], [500, 500]],
+    [[0.2, 0.3, 0.1], [0.6, 0.3, 0.1], [600, 300, 100]],
+    [[1, 3], [1, 0], [1000, 0]],
+  ];
+  for (const [distribution, shares, split] of cases) {
+    const srm = sampleRatioMismatch(split, distribution);
+    srm.expectedShares.forEach((share, i) => near(share, shares[i], 1e-12, `share of variant ${i} for [${distribution}]`));
+    assert.notEqual(srm.status, 'mismatch', `[${distribution}] splitting ${split.join('/')} is what it does`);
+    assert.equal(srm.unexpectedVisitors, 0);
+  }
+  assert.equal(sampleRatioMismatch([750, 250], [0.25, 0.25]).status, 'ok');
+  assert.equal(sampleRatioMismatch([500, 500], [0.25, 0.25]).status, 'mismatch', 'an even split is wrong for [0.25, 0.25]');
+  // The same shares by rolling: a million seeded rolls through the emulator's own pickRange.
+  const random = prng(42);
+  for (const [distribution, shares] of cases) {
+    const ranges = cumulativeRanges(distribution);
+    const hits = shares.map(() => 0);
+    for (let i = 0; i < 200_000; i++) hits[pickRange(ranges, random())]++;
+    hits.forEach((h, i) => near(h / 200_000, shares[i], 0.005, `rolled share of variant ${i} for [${distribution}]`));
+  }
+});
+
+test('sample-ratio text: a p-value too small for a double says p < 1e-300, not that a variant is never picked', () => {
+  const srm = sampleRatioMismatch([7000, 3000], [0.5, 0.5]);
+  assert.equal(srm.status, 'mismatch');
+  assert.equal(srm.chiSquare, 1600);
+  assert.equal(srm.pValue, 0, 'underflows');
+  const text = emulator.srmText(srm, SRM_THRESHOLD);
+  assert.match(text, /chi-square 1600\.00, p < 1e-300 < 0\.001/);
+  assert.doesNotMatch(text, /never picks/);
+  assert.match(emulator.srmText(sampleRatioMismatch([1, 40], [0, 1]), SRM_THRESHOLD), /1 visitor in a variant the distribution \(0 \/ 100\) never picks/);
+  // An answer from elsewhere with fields of the wrong type reads as text too.
+  assert.doesNotThrow(() => emulator.srmText({ status: 'mismatch', chiSquare: '12', pValue: {}, expectedShares: [0.5, 0.5] }, 0.001));
+  assert.doesNotThrow(() => emulator.srmText({ status: 'ok', chiSquare: null, pValue: null, expectedShares: 'x' }, 0.001));
 });
 
 test('the comparison: rates with intervals, each variant against the baseline, and when it may be read', () => {

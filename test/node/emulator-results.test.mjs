@@ -18,6 +18,9 @@ const AB = 'expResultsAb';
 const THREE = 'expResultsThree';
 const PERSONAL = 'expResultsPersonal';
 const NEVER = 'expResultsNever';
+const QUARTER = 'expResultsQuarter'; // [0.25, 0.25]: the baseline takes the remainder, 75 / 25
+const OVER = 'expResultsOver'; // [0.6, 0.6]: ranges cut off at 1, 60 / 40
+const ZERO = 'expResultsZero'; // [0, 0.5]: the baseline gets the other half, 50 / 50
 
 const link = (id) => ({ sys: { type: 'Link', linkType: 'Entry', id } });
 const entry = (id, type, fields) => ({
@@ -39,6 +42,9 @@ space.entries.push(
   experience(THREE, { distribution: [0.5, 0.25, 0.25] }),
   experience(PERSONAL, { type: 'nt_personalization', distribution: [0, 1] }),
   experience(NEVER, { audience: 'audResultsNever', distribution: [0.5, 0.5] }),
+  experience(QUARTER, { distribution: [0.25, 0.25] }),
+  experience(OVER, { distribution: [0.6, 0.6] }),
+  experience(ZERO, { distribution: [0, 0.5] }),
 );
 writeFileSync(spaceFile, JSON.stringify(space));
 
@@ -61,6 +67,9 @@ const identify = (userId, ms = 0) => ({ ...common(ms), type: 'identify', userId,
 const component = (type, experienceId, variantIndex, ms = 0, extra = {}) =>
   ({ ...common(ms), type, componentType: 'Entry', componentId: `${experienceId}-base`, experienceId, variantIndex, ...extra });
 const view = (experienceId, variantIndex, ms = 0, extra = {}) => component('component', experienceId, variantIndex, ms, { viewId: randomUUID(), viewDurationMs: 1000, ...extra });
+
+const JSON_TYPE = { 'Content-Type': 'application/json' };
+const setGoals = (goals, headers = JSON_TYPE) => call('POST', '/_emulator/goals', { goals }, headers);
 
 async function call(method, path, body, headers = {}) {
   const res = await fetch(emu.url + path, { method, headers, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
@@ -107,10 +116,13 @@ test('visitors count once, from their first view, in its variant; views, clicks 
     { index: 1, visitors: 1, views: 2, clicks: 1, hovers: 0 },
   ]);
   assert.equal(expOf(r, THREE).visitors, 0);
-  assert.deepEqual(r.totals, { profiles: 0, insightsEvents: 11, experienceEvents: 0 });
+  assert.deepEqual(r.totals, {
+    profiles: 0, insightsEvents: 11, experienceEvents: 0,
+    dropped: { insightsEvents: 0, experienceEvents: 0, forgottenMessageIds: 0, unsummarizedEvents: 0 },
+  });
 });
 
-test('experiences only events name are shown, the most visited 20; absurd variant indexes are left out', async () => {
+test('experiences only events name are shown, the most visited 20; a visitor first seen at an absurd variant index makes a mismatch', async () => {
   const org = newOrg();
   const events = Array.from({ length: 25 }, (_, i) => view(`made-up-${String(i).padStart(2, '0')}`, 0, i));
   await insights(org, 'stray-1', [...events, view(AB, 5000, 0), view(AB, 1, 1)]);
@@ -122,7 +134,17 @@ test('experiences only events name are shown, the most visited 20; absurd varian
   assert.equal(r.experiences.length, space.entries.filter((e) => e.sys.contentType.sys.id === 'nt_experience').length + 20);
   const ab = expOf(r, AB);
   assert.equal(ab.variants.length, 2, 'variant 5000 is not a variant');
-  assert.deepEqual(pick(ab.variants, 'visitors'), [{ visitors: 0 }, { visitors: 1 }]);
+  // stray-1's first view named variant 5000: a tracking bug the split check must not hide.
+  assert.equal(ab.srm.status, 'mismatch');
+  assert.equal(ab.visitors, 1);
+  assert.equal(ab.outOfRangeVisitors, 1);
+  assert.deepEqual(pick(ab.variants, 'visitors', 'views'), [{ visitors: 0, views: 0 }, { visitors: 0, views: 1 }]);
+  assert.equal(ab.crossovers, 1, 'it also saw variant 1');
+  assert.equal(ab.srm.unexpectedVisitors, 1);
+  const html = (await call('GET', `/_emulator/?organization=${org}`)).text;
+  const card = html.split('<section class="card"').find((s) => s.includes(`data-experience-id="${AB}"`));
+  assert.match(card, /data-srm="mismatch" role="note">Sample ratio mismatch: 1 visitor in a variant the distribution \(50 \/ 50\) never picks/);
+  assert.match(card, /1 visitor first seen in a variant index above 63/);
 });
 
 test('a conversion is an exposed visitor with the goal\'s track event at or after the start of its first view', async () => {
@@ -242,6 +264,210 @@ test('sample-ratio mismatch is flagged against the distribution; small samples c
   assert.match(three, /data-srm="ok">Sample ratio as expected \(50 \/ 25 \/ 25;/);
 });
 
+/** Insights views for many visitors, in requests of at most 100 visitors (the route's limit). */
+async function viewsFor(org, visitors) {
+  for (let k = 0; k < visitors.length; k += 100) {
+    const batch = visitors.slice(k, k + 100).map(({ id, events }) => ({ profile: { id }, events }));
+    const res = await call('POST', `/v1/organizations/${org}/environments/main/events`, batch);
+    assert.equal(res.status, 200, res.text);
+  }
+}
+
+test('the split check expects the shares assignment really gives: [0.25, 0.25] is 75 / 25, [0.6, 0.6] 60 / 40, [0, 0.5] 50 / 50', async () => {
+  const org = newOrg();
+  // 400 visitors the emulator itself assigns (fixed profile ids: the same split on every run), each
+  // viewing the variant it was given.
+  const given = [0, 0];
+  const visitors = [];
+  for (let k = 0; k < 400; k += 20) {
+    await Promise.all(Array.from({ length: 20 }, async (_, j) => {
+      const id = `quarter-${k + j}`;
+      const res = await update(org, id, [page(0)]);
+      assert.equal(res.status, 200, res.text);
+      const variant = res.json.data.experiences.find((e) => e.experienceId === QUARTER).variantIndex;
+      given[variant]++;
+      visitors.push({ id, events: [view(QUARTER, variant, 1000)] });
+    }));
+  }
+  assert.ok(given[0] > 260 && given[0] < 340, `the emulator gives the baseline about 3 in 4: ${given}`);
+  await viewsFor(org, [
+    ...visitors,
+    ...Array.from({ length: 500 }, (_, i) => ({ id: `over-${i}`, events: [view(OVER, i < 300 ? 0 : 1, 0)] })),
+    ...Array.from({ length: 100 }, (_, i) => ({ id: `zero-${i}`, events: [view(ZERO, i % 2, 0)] })),
+  ]);
+  const r = await results(org);
+  const quarter = expOf(r, QUARTER);
+  assert.deepEqual(quarter.variants.map((v) => v.visitors), given);
+  assert.deepEqual(quarter.srm.expectedShares, [0.75, 0.25]);
+  assert.equal(quarter.srm.status, 'ok', `${given} is what [0.25, 0.25] assigns (p = ${quarter.srm.pValue})`);
+  const over = expOf(r, OVER);
+  assert.equal(over.srm.status, 'ok', `300 / 200 is what [0.6, 0.6] assigns (p = ${over.srm.pValue})`);
+  assert.equal(over.srm.chiSquare, 0);
+  const zero = expOf(r, ZERO);
+  assert.equal(zero.srm.status, 'ok', '[0, 0.5] leaves the other half to the baseline');
+  assert.deepEqual(zero.srm.expectedShares, [0.5, 0.5]);
+  const html = (await call('GET', `/_emulator/?organization=${org}`)).text;
+  const card = html.split('<section class="card"').find((c) => c.includes(`data-experience-id="${ZERO}"`));
+  assert.match(card, /data-srm="ok">Sample ratio as expected \(50 \/ 50;/);
+  assert.doesNotMatch(card, /never picks/);
+});
+
+test('a split too far off for a double\'s p-value reads "p < 1e-300", not as visitors in a variant never picked', async () => {
+  const org = newOrg();
+  await viewsFor(org, Array.from({ length: 10_000 }, (_, i) => ({ id: `skew-${i}`, events: [view(AB, i < 7000 ? 0 : 1, 0)] })));
+  const html = (await call('GET', `/_emulator/?organization=${org}`)).text;
+  const card = html.split('<section class="card"').find((c) => c.includes(`data-experience-id="${AB}"`));
+  assert.doesNotMatch(card, /never picks/);
+  assert.match(card, /Sample ratio mismatch: visitors do not split as the distribution \(50 \/ 50\) says \(chi-square 1600\.00, p &lt; 1e-300 &lt; 0\.001\)/);
+  const ab = expOf(await results(org), AB);
+  assert.equal(ab.srm.status, 'mismatch');
+  assert.equal(ab.srm.chiSquare, 1600, '2 × 2000² / 5000');
+  assert.equal(ab.srm.pValue, 0, 'below the smallest double');
+  assert.equal(ab.srm.unexpectedVisitors, 0);
+});
+
+test('results are kept per query: a dashboard and a preview panel polling other queries do not recompute each other\'s', async () => {
+  const org = newOrg();
+  await insights(org, 'cache-visitor', [view(AB, 0, 0)]);
+  const dashboard = await call('GET', `/_emulator/results?organization=${org}`);
+  const panel = await call('GET', `/_emulator/results?organization=${org}&environment=main`);
+  assert.equal(panel.status, 200);
+  try {
+    // The emulator's clock moves on, the store does not: each query's answer is the one it had.
+    assert.equal((await call('POST', '/_emulator/clock', { advanceMs: 60_000 }, JSON_TYPE)).status, 200);
+    const again = await call('GET', `/_emulator/results?organization=${org}`, undefined, { 'If-None-Match': dashboard.headers.get('etag') });
+    assert.equal(again.status, 304);
+    const body = await call('GET', `/_emulator/results?organization=${org}`);
+    assert.equal(body.json.generatedAt, dashboard.json.generatedAt, 'not computed again');
+    assert.equal((await call('GET', `/_emulator/results?organization=${org}&environment=main`)).json.generatedAt, panel.json.generatedAt);
+  } finally {
+    await call('POST', '/_emulator/clock', { offsetMs: 0 }, JSON_TYPE);
+  }
+
+  // After a change an answer may be the last one for up to a second, never a mix: the same ETag is the same body.
+  await insights(org, 'cache-visitor-2', [view(AB, 1, 0)]);
+  const soon = await call('GET', `/_emulator/results?organization=${org}`);
+  if (soon.headers.get('etag') === dashboard.headers.get('etag')) assert.deepEqual(soon.json, dashboard.json);
+  else assert.equal(expOf(soon.json, AB).visitors, 2);
+  const fresh = await call('GET', `/_emulator/results?organization=${org}`, undefined, { 'Cache-Control': 'no-cache' });
+  assert.equal(expOf(fresh.json, AB).visitors, 2, 'no-cache: as the store is now');
+  assert.notEqual(fresh.headers.get('etag'), dashboard.headers.get('etag'));
+  // And without asking, polling sees it soon.
+  for (let tries = 0; ; tries++) {
+    const polled = await call('GET', `/_emulator/results?organization=${org}&environment=main`);
+    if (expOf(polled.json, AB).visitors === 2) break;
+    assert.ok(tries < 100, 'a poll sees the change within a few seconds');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+});
+
+test('an ETag from before a restart without --data is not answered 304 by the new process', async () => {
+  const org = 'restarted';
+  const first = await startEmulator(['--goal', 'signup'], { space: spaceFile });
+  let etag;
+  try {
+    await fetch(`${first.url}/v1/organizations/${org}/environments/main/events`, { method: 'POST', body: JSON.stringify([{ profile: { id: 'p' }, events: [view(AB, 0, 0)] }]) });
+    etag = (await fetch(`${first.url}/_emulator/results?organization=${org}`)).headers.get('etag');
+  } finally {
+    assert.equal(await first.stop(), 0);
+  }
+  const second = await startEmulator(['--goal', 'signup'], { space: spaceFile });
+  try {
+    // As many changes as before (one event), other data.
+    await fetch(`${second.url}/v1/organizations/${org}/environments/main/events`, { method: 'POST', body: JSON.stringify([{ profile: { id: 'p' }, events: [view(AB, 1, 0)] }]) });
+    const res = await fetch(`${second.url}/_emulator/results?organization=${org}`, { headers: { 'If-None-Match': etag } });
+    assert.equal(res.status, 200, 'the other process\'s answer is not this one\'s');
+    assert.deepEqual(pick(expOf(await res.json(), AB).variants, 'visitors'), [{ visitors: 0 }, { visitors: 1 }]);
+  } finally {
+    assert.equal(await second.stop(), 0);
+  }
+});
+
+test('control routes: readable from any origin without credentials; changed only with JSON, from the emulator\'s pages, this machine or non-browsers', async () => {
+  const org = newOrg();
+  await insights(org, 'kept', [view(AB, 0, 0)]);
+  const goalsNow = async () => (await call('GET', '/_emulator/goals')).json.goals;
+  try {
+    // A page elsewhere can send text/plain anywhere without asking first: it is refused.
+    const plain = await call('POST', '/_emulator/goals', JSON.stringify({ goals: ['hijacked'] }), { 'Content-Type': 'text/plain;charset=UTF-8' });
+    assert.equal(plain.status, 415);
+    assert.match(plain.json.message, /^Content-Type: expected application\/json/);
+    const none = await call('POST', '/_emulator/goals', JSON.stringify({ goals: ['hijacked'] }));
+    assert.equal(none.status, 415, 'fetch\'s default for a string body is text/plain');
+    const evil = { Origin: 'https://evil.example' };
+    const foreign = await setGoals(['hijacked'], { ...JSON_TYPE, ...evil });
+    assert.equal(foreign.status, 403);
+    assert.match(foreign.json.message, /^Origin: "https:\/\/evil\.example" may not change the emulator/);
+    assert.equal(foreign.headers.get('access-control-allow-credentials'), null);
+    assert.deepEqual(await goalsNow(), ['signup'], 'nothing changed');
+    for (const [method, path, body] of [
+      ['POST', `/_emulator/reset?organization=${org}`, undefined], ['POST', '/_emulator/faults', { count: 1, status: 503 }],
+      ['DELETE', '/_emulator/faults', undefined], ['POST', '/_emulator/clock', { advanceMs: 1 }],
+    ]) {
+      assert.equal((await call(method, path, body, { ...JSON_TYPE, ...evil })).status, 403, `${method} ${path}`);
+      assert.equal((await call(method, path, body, { ...JSON_TYPE, Origin: 'null' })).status, 403, `${method} ${path} from an opaque origin`);
+    }
+    assert.equal(expOf(await results(org), AB).visitors, 1, 'the reset from elsewhere did nothing');
+    assert.equal((await call('GET', '/_emulator/faults')).json.faults.length, 0);
+    // Reading stays open to the site's pages (the preview panel), without credentials.
+    const read = await call('GET', `/_emulator/results?organization=${org}`, undefined, evil);
+    assert.equal(read.status, 200);
+    assert.equal(read.headers.get('access-control-allow-origin'), 'https://evil.example');
+    assert.equal(read.headers.get('access-control-allow-credentials'), null);
+    // The dashboard (same origin), a dev server or test page on this machine, and scripts may change it.
+    assert.equal((await setGoals(['signup', 'same-origin'], { ...JSON_TYPE, Origin: emu.url })).status, 200);
+    assert.equal((await setGoals(['signup', 'localhost'], { ...JSON_TYPE, Origin: 'http://localhost:8000' })).status, 200);
+    assert.equal((await setGoals(['signup', 'loopback'], { 'Content-Type': 'application/json; charset=utf-8', Origin: 'http://127.0.0.1:5173' })).status, 200);
+    assert.deepEqual(await goalsNow(), ['signup', 'loopback']);
+  } finally {
+    await setGoals(['signup']);
+  }
+});
+
+test('resent Experience events stay with the profile they were applied to, on update, create and batch', async () => {
+  const org = newOrg();
+  const signup = track('signup', 5000);
+  const landing = page(0);
+  const made = await create(org, [landing, signup]);
+  const a = made.json.data.profile.id;
+  await insights(org, a, [view(AB, 1, 1000)]);
+
+  // All resent under an id the emulator never saw: the answer is the profile they made, not a new one.
+  const resent = await update(org, 'unknown-b', [landing, signup]);
+  assert.equal(resent.status, 200);
+  assert.equal(resent.json.data.profile.id, a);
+  // Partly resent under another unknown id: the new event joins them.
+  const partly = await update(org, 'unknown-c', [signup, track('newsletter', 6000)]);
+  assert.equal(partly.json.data.profile.id, a);
+  const profiles = (await call('GET', `/_emulator/profiles?organization=${org}`)).json.profiles.map((p) => p.id);
+  assert.deepEqual(profiles, [a], 'no profile made for unknown-b or unknown-c');
+
+  // A create resent with one more event: the same profile, the new event applied once.
+  const firstEvents = [page(0), track('purchase', 100)];
+  const first = await create(org, firstEvents);
+  const more = await create(org, [...firstEvents, track('purchase', 200)]);
+  assert.equal(more.json.data.profile.id, first.json.data.profile.id);
+
+  // The batch route: a resend with a new event answers both profiles; a resend under another
+  // anonymousId answers the profile the event went to.
+  const batchPath = `/v2/organizations/${org}/environments/main/events`;
+  const b1 = { ...track('batch-goal', 100), anonymousId: 'batch-x' };
+  const b2 = { ...track('batch-goal', 200), anonymousId: 'batch-y' };
+  assert.deepEqual((await call('POST', batchPath, { events: [b1] })).json.data.profiles.map((p) => p.id), ['batch-x']);
+  assert.deepEqual((await call('POST', batchPath, { events: [b1, b2] })).json.data.profiles.map((p) => p.id), ['batch-x', 'batch-y']);
+  const moved = await call('POST', batchPath, { events: [{ ...b1, anonymousId: 'batch-z' }] });
+  assert.deepEqual(moved.json.data.profiles.map((p) => p.id), ['batch-x']);
+
+  const r = await results(org);
+  assert.deepEqual(r.availableGoals, [
+    { name: 'batch-goal', events: 2 }, { name: 'purchase', events: 2 }, { name: 'newsletter', events: 1 }, { name: 'signup', events: 1 },
+  ]);
+  assert.equal(r.totals.profiles, 4, 'a, the purchase visitor, batch-x and batch-y');
+  assert.deepEqual(pick(goalOf(r, AB).variants, 'visitors', 'conversions'), [{ visitors: 0, conversions: 0 }, { visitors: 1, conversions: 1 }]);
+  const g = goalOf(await results(org, '&goal=newsletter'), AB, 'newsletter');
+  assert.deepEqual(pick(g.variants, 'conversions'), [{ conversions: 0 }, { conversions: 1 }], 'the new event counts for the visitor who saw the entry');
+});
+
 test('audiences that can never match are listed with code, id and why, as text', async () => {
   const r = await results(newOrg());
   const never = r.unevaluableAudiences.filter((u) => u.audienceId === 'audResultsNever');
@@ -276,25 +502,28 @@ test('/_emulator/results validates its query with stable codes, answers 304 whil
 
   const first = await call('GET', `/_emulator/results?organization=${org}`, undefined, { Origin: 'https://site.example' });
   assert.equal(first.headers.get('access-control-allow-origin'), 'https://site.example');
+  assert.equal(first.headers.get('access-control-allow-credentials'), null, 'readable, never with credentials');
   const etag = first.headers.get('etag');
   assert.match(etag, /^"[\w-]+"$/);
   const same = await fetch(`${emu.url}/_emulator/results?organization=${org}`, { headers: { 'If-None-Match': etag } });
   assert.equal(same.status, 304);
   await insights(org, 'etag-visitor', [view(AB, 0)]);
-  const changed = await call('GET', `/_emulator/results?organization=${org}`, undefined, { 'If-None-Match': etag });
+  // no-cache: the answer as the store is now (a poll may otherwise get the last one for up to a second).
+  const changed = await call('GET', `/_emulator/results?organization=${org}`, undefined, { 'If-None-Match': etag, 'Cache-Control': 'no-cache' });
   assert.equal(changed.status, 200, 'a new event changes the answer');
   assert.notEqual(changed.headers.get('etag'), etag);
   assert.equal(expOf(changed.json, AB).visitors, 1);
   const preflight = await call('OPTIONS', '/_emulator/results', undefined, { Origin: 'https://site.example', 'Access-Control-Request-Method': 'GET' });
   assert.equal(preflight.status, 204);
   assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://site.example');
+  assert.equal(preflight.headers.get('access-control-allow-credentials'), null);
 });
 
 test('the dashboard shows the figures as escaped text; script and styles are same-origin files under a strict CSP', async () => {
   const org = newOrg();
   await insights(org, 'dash-visitor', [view(AB, 1, 0)]);
   await update(org, 'dash-visitor', [track(HOSTILE, 1000)]);
-  assert.deepEqual((await call('POST', '/_emulator/goals', { goals: ['signup', HOSTILE] })).json, { goals: ['signup', HOSTILE] });
+  assert.deepEqual((await setGoals(['signup', HOSTILE])).json, { goals: ['signup', HOSTILE] });
   try {
     const res = await call('GET', `/_emulator/?organization=${org}`);
     assert.equal(res.status, 200);
@@ -328,14 +557,14 @@ test('the dashboard shows the figures as escaped text; script and styles are sam
     assert.match(css.headers.get('content-type'), /^text\/css/);
     assert.match(css.text, /@media/);
   } finally {
-    await call('POST', '/_emulator/goals', { goals: ['signup'] });
+    await setGoals(['signup']);
   }
 });
 
 test('goals: --goal at start, replaced with POST /_emulator/goals, validated', async () => {
   assert.deepEqual((await call('GET', '/_emulator/goals')).json, { goals: ['signup'] });
   try {
-    assert.deepEqual((await call('POST', '/_emulator/goals', { goals: ['purchase', 'signup', 'purchase'] })).json, { goals: ['purchase', 'signup'] });
+    assert.deepEqual((await setGoals(['purchase', 'signup', 'purchase'])).json, { goals: ['purchase', 'signup'] });
     assert.deepEqual((await results(newOrg())).goals, ['purchase', 'signup']);
     for (const [body, pattern] of [
       [{ goals: 'signup' }, /^goals: expected array/],
@@ -344,7 +573,7 @@ test('goals: --goal at start, replaced with POST /_emulator/goals, validated', a
       [{ goals: Array.from({ length: 21 }, (_, i) => `g${i}`) }, /^goals: /],
       ['{"goals": [', /^body: malformed JSON/],
     ]) {
-      const res = await call('POST', '/_emulator/goals', body);
+      const res = await call('POST', '/_emulator/goals', body, JSON_TYPE);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.json.error.code, 'ERR_INVALID_DATA');
       assert.match(res.json.message, pattern);
@@ -352,7 +581,7 @@ test('goals: --goal at start, replaced with POST /_emulator/goals, validated', a
     assert.deepEqual((await call('GET', '/_emulator/goals')).json, { goals: ['purchase', 'signup'] }, 'a refused change changes nothing');
     assert.equal((await call('DELETE', '/_emulator/goals')).status, 405);
   } finally {
-    await call('POST', '/_emulator/goals', { goals: ['signup'] });
+    await setGoals(['signup']);
   }
   assert.deepEqual(parseServeFlags(['--goal', 'a', '--goal=b', '--goal', 'a']).goals, ['a', 'b']);
   assert.throws(() => parseServeFlags(['--goal']), /ctfl-opt\/E101: --goal needs a value/);
@@ -383,4 +612,70 @@ test('--data: conversions and the memory of applied messageIds survive restarts 
       assert.equal(await e.stop(), 0);
     }
   }
+});
+
+test('past the event logs\' caps a visitor keeps its first exposure and conversion, resends still count once, and the dashboard says what was dropped', { timeout: 240_000 }, async () => {
+  // The caps the README documents (store.ts exports them).
+  const MAX_INSIGHTS_PER_NAMESPACE = 50_000;
+  const MAX_EXPERIENCE_PER_NAMESPACE = 100_000;
+  const data = join(dir, 'capped');
+  const org = 'capped';
+  const base = (e) => `${e.url}/v1/organizations/${org}/environments/main/events`;
+  const post = (url, body) => fetch(url, { method: 'POST', body: JSON.stringify(body) }).then(async (res) => { assert.equal(res.status, 200, await res.text()); });
+  const firstView = view(AB, 1, 0);
+  const firstHover = component('component_hover', AB, 1, 500, { hoverId: 'early-hover' });
+  const signup = track('signup', 1000);
+  const extraInsights = 2_000;
+  const extraExperience = 1_000;
+  let e = await startEmulator(['--data', data, '--goal', 'signup'], { space: spaceFile });
+  try {
+    await post(base(e), [{ profile: { id: 'early-visitor' }, events: [firstView, firstHover] }]);
+    await post(`${e.url}/v2/organizations/${org}/environments/main/profiles/early-visitor`, { events: [signup] });
+    // Others' events push those out of the logs: Insights views of another experience…
+    const flood = MAX_INSIGHTS_PER_NAMESPACE + extraInsights;
+    for (let k = 0; k < flood; k += 2000) {
+      await post(base(e), [0, 1].map((half) => ({
+        profile: { id: `flood-${k}-${half}` },
+        events: Array.from({ length: 1000 }, (_, i) => view('expFlood', 0, k + half * 1000 + i)),
+      })));
+    }
+    // …and Experience events (200 per request, the route's limit).
+    const requests = Math.ceil((MAX_EXPERIENCE_PER_NAMESPACE + extraExperience) / 200);
+    for (let k = 0; k < requests; k += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, requests - k) }, (_, j) =>
+        post(`${e.url}/v2/organizations/${org}/environments/main/profiles/flood-${k + j}`, { events: Array.from({ length: 200 }, (_, i) => track('flood', i)) })));
+    }
+  } finally {
+    assert.equal(await e.stop(), 0);
+  }
+  // Twice: the first start replays the data log, the second reads the snapshot the first compacted.
+  for (let restart = 0; restart < 2; restart++) {
+    e = await startEmulator(['--data', data, '--goal', 'signup'], { space: spaceFile });
+    try {
+      const get = async () => (await fetch(`${e.url}/_emulator/results?organization=${org}`, { headers: { 'Cache-Control': 'no-cache' } })).json();
+      const before = await get();
+      assert.equal(expOf(before, AB).visitors, 1, `restart ${restart}: the visitor whose first view left the log is still exposed`);
+      // Resent after they left the logs: remembered, not counted again.
+      await post(base(e), [{ profile: { id: 'early-visitor' }, events: [firstView, firstHover] }]);
+      await post(`${e.url}/v2/organizations/${org}/environments/main/profiles/early-visitor`, { events: [signup] });
+      const r = await get();
+      assert.deepEqual(r.experiences, before.experiences, `restart ${restart}: the resends change nothing`);
+      assert.deepEqual(r.availableGoals, before.availableGoals);
+      assert.equal(r.totals.insightsEvents, MAX_INSIGHTS_PER_NAMESPACE, 'the log holds the newest');
+      const ab = expOf(r, AB);
+      assert.deepEqual(pick(ab.variants, 'visitors', 'views', 'hovers'), [{ visitors: 0, views: 0, hovers: 0 }, { visitors: 1, views: 1, hovers: 1 }], `restart ${restart}: the first exposure is kept`);
+      assert.deepEqual(pick(goalOf(r, AB).variants, 'conversions'), [{ conversions: 0 }, { conversions: 1 }], `restart ${restart}: and its conversion`);
+      assert.deepEqual(r.availableGoals.find((g) => g.name === 'signup'), { name: 'signup', events: 1 });
+      assert.deepEqual(r.totals.dropped, { insightsEvents: 2 + extraInsights, experienceEvents: 1 + extraExperience, forgottenMessageIds: 0, unsummarizedEvents: 0 }, `restart ${restart}`);
+      const flooded = expOf(r, 'expFlood');
+      assert.equal(flooded.visitors, 2 * Math.ceil((MAX_INSIGHTS_PER_NAMESPACE + extraInsights) / 2000), 'visitors whose views left the log still count');
+      assert.equal(flooded.variants[0].views, MAX_INSIGHTS_PER_NAMESPACE + extraInsights);
+      const html = await (await fetch(`${e.url}/_emulator/?organization=${org}`)).text();
+      assert.match(html, /<dt>Dropped by the caps<\/dt><dd id="dropped">2,002 Insights events and 1,001 Experience events left the event logs \(their figures are kept\)\.<\/dd>/);
+    } finally {
+      assert.equal(await e.stop(), 0);
+    }
+  }
+  const built = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
+  assert.deepEqual([built.MAX_INSIGHTS_PER_NAMESPACE, built.MAX_EXPERIENCE_PER_NAMESPACE], [MAX_INSIGHTS_PER_NAMESPACE, MAX_EXPERIENCE_PER_NAMESPACE]);
 });
