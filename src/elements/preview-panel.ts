@@ -36,13 +36,19 @@ import type { Unsubscribe } from '../core/store.js';
 const REFRESH_MS = 1000;
 /** How often it asks the emulator for experiment results. */
 const RESULTS_MS = 3000;
+/** After a failed ask, the wait doubles up to this (an emulator that restarts is found again). */
+const RESULTS_MAX_BACKOFF_MS = 60_000;
 
-/** `GET /_emulator/results` for this runtime's organization, or null when its API is the hosted one. */
+/**
+ * `GET /_emulator/results` for this runtime's organization, or null when its API is the hosted one.
+ * Relative to the base URL's path, as the runtime's own API paths are: a base behind a path prefix
+ * (`https://dev.example/emulator/`) keeps it.
+ */
 function resultsUrl(sdk: ContentfulOptimization): string | null {
   try {
     const base = new URL(sdk.config.experienceBaseUrl);
     if (base.origin === new URL(DEFAULT_EXPERIENCE_URL).origin) return null;
-    const url = new URL('/_emulator/results', base);
+    const url = new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}/_emulator/results`);
     url.searchParams.set('organization', sdk.config.clientId);
     url.searchParams.set('environment', sdk.config.environment);
     return url.href;
@@ -51,19 +57,25 @@ function resultsUrl(sdk: ContentfulOptimization): string | null {
   }
 }
 
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isNumberOrNull = (v: unknown) => v === null || typeof v === 'number';
+
 /** Just enough of the answer's shape to render it; anything else hides the section. */
 function isResults(v: unknown): v is ResultsResponse {
   const r = v as ResultsResponse | null;
   return !!r && typeof r === 'object' && Array.isArray(r.goals) && r.goals.every((g) => typeof g === 'string')
-    && !!r.method && typeof r.method.minVisitors === 'number' && typeof r.method.minConversions === 'number' && typeof r.method.srmThreshold === 'number'
+    && !!r.method && isNumber(r.method.minVisitors) && isNumber(r.method.minConversions) && isNumber(r.method.srmThreshold)
     && Array.isArray(r.experiences) && r.experiences.every((e) => !!e && typeof e.id === 'string' && typeof e.name === 'string'
-      && typeof e.visitors === 'number' && typeof e.crossovers === 'number' && Array.isArray(e.variants) && e.variants.every(isCounts)
-      && !!e.srm && typeof e.srm.status === 'string' && Array.isArray(e.srm.expectedShares) && Array.isArray(e.goals)
-      && e.goals.every((g) => !!g && typeof g.goal === 'string' && Array.isArray(g.variants)
-        && g.variants.every((v) => !!v && typeof v.index === 'number' && typeof v.visitors === 'number' && typeof v.conversions === 'number')));
+      && isNumber(e.visitors) && isNumber(e.crossovers) && Array.isArray(e.variants) && e.variants.every(isCounts)
+      && !!e.srm && typeof e.srm.status === 'string' && Array.isArray(e.srm.expectedShares) && e.srm.expectedShares.every(isNumber)
+      && isNumberOrNull(e.srm.chiSquare) && isNumberOrNull(e.srm.pValue) && (e.srm.unexpectedVisitors === undefined || isNumber(e.srm.unexpectedVisitors))
+      && (e.audience === null || e.audience === undefined || (typeof e.audience === 'object' && typeof e.audience.name === 'string'))
+      && Array.isArray(e.goals) && e.goals.every((g) => !!g && typeof g.goal === 'string' && typeof g.enoughData === 'boolean' && Array.isArray(g.variants)
+        && g.variants.every((v) => !!v && isNumber(v.index) && isNumber(v.visitors) && isNumber(v.conversions)
+          && [v.rate, v.difference, v.differenceLower, v.differenceUpper, v.probabilityToBeat].every(isNumberOrNull))));
 }
 const isCounts = (v: ExperienceResult['variants'][number]) => !!v
-  && [v.index, v.visitors, v.views, v.clicks, v.hovers].every((n) => typeof n === 'number');
+  && [v.index, v.visitors, v.views, v.clicks, v.hovers].every(isNumber);
 
 interface OptimizedEntryLike extends HTMLElement {
   entryId?: string;
@@ -210,11 +222,15 @@ export class PreviewPanelElement extends LitElement {
     if (url) void this.#pollResults(sdk, url);
   }
 
-  /** Asks the emulator for results until it fails once: then the page is not talking to one. */
-  async #pollResults(sdk: ContentfulOptimization, url: string): Promise<void> {
+  /**
+   * Asks the emulator for results every RESULTS_MS. A failed ask (no emulator there, or not yet,
+   * or restarting) hides the section and is tried again later, each time waiting twice as long.
+   */
+  async #pollResults(sdk: ContentfulOptimization, url: string, failures = 0): Promise<void> {
     if (this.#sdk !== sdk) return;
     const abort = (this.#resultsAbort = new AbortController());
     let results: ResultsResponse | null = null;
+    let next = RESULTS_MS;
     if (!document.hidden) {
       try {
         const res = await fetch(url, { credentials: 'omit', cache: 'no-store', signal: abort.signal });
@@ -224,9 +240,10 @@ export class PreviewPanelElement extends LitElement {
       if (this.#sdk !== sdk || abort.signal.aborted) return;
       this.#results = results;
       this.requestUpdate();
-      if (!results) return;
+      failures = results ? 0 : failures + 1;
+      next = results ? RESULTS_MS : Math.min(RESULTS_MAX_BACKOFF_MS, RESULTS_MS * 2 ** Math.min(failures - 1, 10));
     }
-    this.#resultsTimer = setTimeout(() => void this.#pollResults(sdk, url), RESULTS_MS);
+    this.#resultsTimer = setTimeout(() => void this.#pollResults(sdk, url, failures), next);
   }
 
   #release(): void {

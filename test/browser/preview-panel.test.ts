@@ -397,7 +397,7 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
   const goal = `preview-goal-${Math.random().toString(36).slice(2)}`;
   let goalsBefore: string[] = [];
   const setGoals = async (goals: string[]) => {
-    const res = await fetch(`${EMULATOR}/_emulator/goals`, { method: 'POST', body: JSON.stringify({ goals }) });
+    const res = await fetch(`${EMULATOR}/_emulator/goals`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ goals }) });
     equal(res.status, 200);
   };
 
@@ -454,6 +454,33 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
     equal(panel.shadowRoot!.querySelector('section.results'), null);
     ok(!panelText(panel).includes('Results from the emulator'));
   });
+
+  // An API behind a path prefix: a static server answering under test/fixtures/results-api/ stands in for one.
+  const prefixed = (name: string) => `${location.origin}/test/fixtures/results-api/${name}/`;
+
+  it('asks under the API base URL\'s path, as the runtime\'s own requests do', async () => {
+    const sdk = runtimes.create({ defaults: { consent: true }, api: { experienceBaseUrl: prefixed('ok'), insightsBaseUrl: prefixed('ok') } });
+    const panel = await sdk.preview();
+    panel.experiences = EXPERIENCES;
+    await waitFor(() => panelText(panel).includes('Results from the emulator'), 5000, `the results section in ${panelText(panel)}`);
+    const section = panel.shadowRoot!.querySelector<HTMLElement>('section.results')!;
+    ok(section.innerText.includes('Product teaser A/B test'), section.innerText);
+    ok(performance.getEntriesByType('resource').some((r) => r.name.startsWith(`${prefixed('ok')}_emulator/results?organization=`)), 'asked under the prefix');
+  });
+
+  it('hides an answer whose sample-ratio figures are not numbers, without an error', async () => {
+    const sdk = runtimes.create({ defaults: { consent: true }, api: { experienceBaseUrl: prefixed('odd'), insightsBaseUrl: prefixed('odd') } });
+    const panel = await sdk.preview();
+    panel.experiences = EXPERIENCES;
+    await waitFor(() => performance.getEntriesByType('resource').some((r) => r.name.startsWith(`${prefixed('odd')}_emulator/results?organization=`)),
+      5000, 'the panel asked');
+    await sleep(100);
+    await panel.updateComplete;
+    equal(panel.shadowRoot!.querySelector('section.results'), null);
+    ok(panelText(panel).includes('Experiences'), 'the rest of the panel renders');
+    deepEqual(trap.errors, [], 'nothing thrown while rendering');
+  });
 });
+
 
 const teaser = (root: ParentNode) => root.querySelector<HTMLElement>('.teaser')!;
