@@ -532,6 +532,9 @@ test('the dashboard shows the figures as escaped text; script and styles are sam
     assert.match(csp, /(^|; )script-src 'self'(;|$)/);
     assert.match(csp, /(^|; )style-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe/);
+    // The script builds nodes and text only: Trusted Types with no policy refuse any HTML or script sink.
+    assert.match(csp, /(^|; )require-trusted-types-for 'script'(;|$)/);
+    assert.match(csp, /(^|; )trusted-types 'none'(;|$)/);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     const html = res.text;
     assert.deepEqual(html.match(/<script[^>]*>[^<]*<\/script>/g), ['<script src="/_emulator/dashboard.js" defer></script>'], 'one script, from a file');
