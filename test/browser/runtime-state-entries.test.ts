@@ -3,7 +3,7 @@
 // follow persistence consent (IndexedDB, or first-party cookies in cookie mode).
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readIdbStateEntries,
+  clearBrowserState, cookieInfo, ENGINE, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readIdbStateEntries,
   responseBody, sleep, stateEntryPrefix, uniqueOrg, waitFor, writeIdbStateEntries,
 } from '../helpers/browser.js';
 
@@ -152,9 +152,11 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     deepEqual(keysSent((await experienceRequestsFor(org))[1]), [`kndctr_${org}_session`], 'read back from the cookie');
   });
 
-  it('cookie mode: an entry with SameSite=None is written with Secure', async () => {
-    // http://localhost is a secure context, so Chromium keeps Secure cookies here and the Cookie
-    // Store API shows both attributes for real.
+  it('cookie mode: an entry with SameSite=None is written with Secure', async function () {
+    // The suites are served over http from 127.0.0.1, a secure context: Chromium and Firefox keep
+    // Secure cookies there, so both attributes can be read back for real. WebKit keeps no Secure
+    // cookie set from an http page at all (the cookie would be refused whatever the SDK wrote).
+    if (ENGINE === 'webkit') this.skip();
     const sdk = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } });
     const org = sdk.config.clientId;
     await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody('cross-site', {

@@ -1,28 +1,36 @@
-// The consent demo pages as visitors see them: real Chromium (playwright-core, Debian's build), the
-// real emulator and the demo origin under a strict Content-Security-Policy (no inline script). Each
-// page's stand-in CMP banner is clicked like a visitor would; the SDK's consent, the cookie and a
-// reload (the CMP's stored choice) are checked.
+// The consent demo pages as visitors see them, in this run's engine (CTFL_ENGINE: Chromium, Firefox
+// or WebKit; test/helpers/driver.mjs): the real emulator and the demo origin under a strict
+// Content-Security-Policy (no inline script). Each page's stand-in CMP banner is clicked like a
+// visitor would; the SDK's consent, the cookie and a reload (the CMP's stored choice) are checked.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { launch } from '../helpers/driver.mjs';
+import { startSite } from '../helpers/site.mjs';
 
-let emulator, demo, browser;
+let emulator, server, demo, browser;
 
 before(async () => {
   emulator = await startEmulator();
   const csp = `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ${emulator.url}`;
-  demo = await startDemoServer({ port: 0, emulatorUrl: emulator.url, headers: { 'Content-Security-Policy': csp } });
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  server = await startDemoServer({ port: 0, emulatorUrl: emulator.url, headers: { 'Content-Security-Policy': csp } });
+  demo = await startSite(server.url);
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await demo?.close();
+  await server?.close();
   await emulator?.stop();
 });
+
+/** Page errors, console errors and CSP violations in the tab, and requests to the site that failed. */
+const problemsOf = async (page, mark) => [
+  ...(await page.problems()).filter((p) => /^(pageerror|console\.error|csp):/.test(p)),
+  ...demo.since(mark).filter((e) => e.status >= 400 && !e.path.startsWith('/favicon.ico')).map((e) => `${e.status} ${e.method} ${e.path}`),
+];
 
 // [page, SDK choices after the banner's partial button]
 const PAGES = [
@@ -39,19 +47,17 @@ const until = (page, expected) => page.waitForFunction(
   (e) => window.optimization?.state && window.optimization.state.consent === e[0] && window.optimization.state.persistenceConsent === e[1],
   expected, { timeout: 5000 },
 );
+const aid = async (page) => (await page.cookies()).find((c) => c.name === 'ctfl-opt-aid');
 
 for (const [path, partial] of PAGES) {
   test(`${path}: the banner's choices reach the SDK, a reload keeps them, a rejection revokes`, async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error' && !/status of 404/.test(m.text())) problems.push(m.text()); });
-    page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) problems.push(`${r.status()} ${r.url()}`); });
+    const mark = demo.mark();
 
     await page.goto(`${demo.url}/${path}`);
     await page.waitForFunction(() => window.optimization?.state);
-    await page.locator('#cmp-banner').waitFor({ state: 'visible' });
+    await page.waitForVisible('#cmp-banner');
     assert.equal(await held(page).then((h) => h[0] === true), false, 'no grant before a choice');
 
     await page.click('[data-action=partial]');
@@ -60,19 +66,20 @@ for (const [path, partial] of PAGES) {
     await page.click('[data-action=accept]');
     await until(page, [true, true]);
     await page.waitForFunction(() => document.cookie.includes('ctfl-opt-aid='), undefined, { timeout: 5000 });
+    assert.equal((await aid(page)).value, await page.evaluate(() => window.optimization.profile.id));
 
     await page.reload();
     await page.waitForFunction(() => window.optimization?.state);
     await until(page, [true, true]);
-    assert.equal(await page.locator('#cmp-banner').isVisible(), false, 'the stored choice hides the banner');
-    const decision = await page.locator('#bridge-decision').innerText();
+    assert.equal(await page.isVisible('#cmp-banner'), false, 'the stored choice hides the banner');
+    const decision = await page.text('#bridge-decision');
     assert.ok(path === 'consent.html' || decision.includes('"events":true'), `the bridge re-read the stored choice: ${decision}`);
 
     await page.click('[data-action=settings]');
     await page.click('[data-action=reject]');
     await until(page, [false, false]);
-    assert.equal((await context.cookies()).find((c) => c.name === 'ctfl-opt-aid'), undefined, 'the cookie is cleared');
-    assert.deepEqual(problems, []);
+    assert.equal(await aid(page), undefined, 'the cookie is cleared');
+    assert.deepEqual(await problemsOf(page, mark), []);
     await context.close();
   });
 }

@@ -1,21 +1,24 @@
-// Issue 6 end to end: the script-tag bundle in Debian Chromium (playwright-core) against a real
-// emulator that fails half of the API requests (--fail-rate 0.5 --seed 1). "Offline" is the
-// browser's own offline mode (context.setOffline) while events are made, then route interception
-// (the API unreachable while the page itself still reloads). Assertions read the emulator.
+// Issue 6 end to end: the script-tag bundle in this run's engine (CTFL_ENGINE; test/helpers/driver.mjs)
+// against a real emulator that fails half of the API requests (--fail-rate 0.5 --seed 1). "Offline"
+// is the API made unreachable for real (a gate in front of the emulator drops every connection)
+// while the page still loads, with the browser's 'offline'/'online' signal dispatched in the page:
+// only Chromium's driver can take a page offline, and the runtime learns about connectivity from
+// those events. Assertions read the emulator.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
 import { root, startEmulator } from '../helpers/emulator.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { launch } from '../helpers/driver.mjs';
+import { startGate, startSite } from '../helpers/site.mjs';
 
-let emulator, clean, server, origin, browser;
+let emulator, gate, clean, server, site, origin, browser;
 const CLICK = { componentId: 'hero', experienceId: 'exp', variantIndex: 0 };
 
 before(async () => {
   emulator = await startEmulator(['--fail-rate', '0.5', '--seed', '1']);
+  gate = await startGate(emulator.url);
   // The tests after the first one are about tabs, not faults: a beacon is sent once, so they use a
   // healthy emulator.
   clean = await startEmulator();
@@ -29,12 +32,15 @@ before(async () => {
     } catch { res.writeHead(404).end(); }
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  site = await startSite(`http://127.0.0.1:${server.address().port}`);
+  origin = site.url;
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
+  await site?.close();
+  await gate?.close();
   await new Promise((r) => server?.close(r));
   await emulator?.stop();
   await clean?.stop();
@@ -43,7 +49,9 @@ after(async () => {
 let n = 0;
 const newOrg = (label) => `${label}-${Date.now().toString(36)}-${n++}`;
 const emu = (org) => (org.startsWith('reliable') ? emulator : clean).url;
-const url = (org, extra = '') => `${origin}/test/fixtures/delivery/index.html?org=${org}&api=${encodeURIComponent(emu(org))}${extra}`;
+// The flaky emulator is reached through the gate (so that it can be made unreachable).
+const apiFor = (org) => (org.startsWith('reliable') ? gate.url : clean.url);
+const url = (org, extra = '') => `${origin}/test/fixtures/delivery/index.html?org=${org}&api=${encodeURIComponent(apiFor(org))}${extra}`;
 const api = async (org, path) => (await fetch(`${emu(org)}${path}`)).json();
 const insightsIds = async (org) => (await api(org, `/_emulator/events?organization=${org}`)).events.map((e) => e.event.messageId);
 /** messageIds in Insights requests the emulator accepted (2xx): a duplicate here is a real double send. */
@@ -64,7 +72,7 @@ async function until(fn, timeout, what) {
 async function open(context, org, extra) {
   const page = await context.newPage();
   await page.goto(url(org, extra));
-  await page.waitForFunction(() => window.optimization?.ready);
+  await page.waitForFunction(() => !!window.optimization?.ready);
   await page.evaluate(() => window.optimization.ready);
   return page;
 }
@@ -99,20 +107,18 @@ test('1,000 events, half the requests failing, offline and two reloads → exact
   await page.waitForFunction(() => window.optimization.profile?.id, null, { timeout: 20_000 });
   const made = await makeEvents(page, 500);
   await page.evaluate(() => window.optimization.flush());
-  await context.setOffline(true);
+  gate.down();
+  await page.evaluate(() => window.dispatchEvent(new Event('offline')));
   made.push(...await makeEvents(page, 500));
   assert.equal(new Set(made).size, 1000);
   await until(async () => { const p = new Set(await persistedIds(page)); return made.slice(500).every((id) => p.has(id)); }, 5000, 'the offline events persisted');
   // The page reloads while the API stays unreachable (the page's own origin is served).
-  await context.route(`${emulator.url}/**`, (route) => route.abort('internetdisconnected'));
-  await context.setOffline(false);
   for (let i = 0; i < 2; i++) {
     await page.reload();
-    await page.waitForFunction(() => window.optimization?.ready);
+    await page.waitForFunction(() => !!window.optimization?.ready);
     await page.evaluate(() => window.optimization.ready);
   }
-  await context.unroute(`${emulator.url}/**`);
-  // Route interception is invisible to the page: the browser's 'online' signal is sent by hand.
+  gate.up();
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
   const got = await until(async () => { const ids = await insightsIds(org); return ids.length >= 1000 ? ids : undefined; }, 40_000, '1,000 events');
   assert.equal(got.length, 1000, 'none twice');

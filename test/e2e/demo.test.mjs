@@ -1,29 +1,31 @@
-// The demo as visitors see it: real Chromium (playwright-core, Debian's build), the real emulator
-// and the demo origin on another port, as in production. Asserts the text each visitor sees, the
-// requests the emulator received, and that no painted frame showed a baseline where the variant was
-// already known from cache.
+// The demo as visitors see it, in this run's engine (CTFL_ENGINE: Chromium, Firefox or WebKit;
+// test/helpers/driver.mjs): the real emulator and the demo origin on another port, as in production.
+// Asserts the text each visitor sees, the requests the emulator received, the cookies the browser
+// keeps, and that no painted frame showed a baseline where the variant was already known from cache.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
 import { FRAME_PROBE } from '../helpers/frame-probe.mjs';
 import { shownText } from '../helpers/shown-text.mjs';
+import { launch } from '../helpers/driver.mjs';
+import { startSite } from '../helpers/site.mjs';
 
 const HERO_BASELINE = 'Personalization without the wait';
 const HERO_VARIANT = 'Plans that grow with you';
-let emulator, demo, browser;
+let emulator, server, demo, browser;
 
 before(async () => {
   emulator = await startEmulator(['--latency', '50']);
-  demo = await startDemoServer({ port: 0, emulatorUrl: emulator.url });
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  server = await startDemoServer({ port: 0, emulatorUrl: emulator.url });
+  demo = await startSite(server.url, { initScript: FRAME_PROBE });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await demo?.close();
+  await server?.close();
   await emulator?.stop();
 });
 
@@ -32,17 +34,16 @@ const requests = async () => (await api('/_emulator/requests?organization=demo-o
 
 async function visitor() {
   const context = await browser.newContext();
-  await context.addInitScript(FRAME_PROBE);
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  return { context, page, errors };
+  return { context, page };
 }
 
-const heroText = (page) => page.locator('ctfl-optimized-entry.hero h1').first().innerText();
+/** Uncaught errors and unhandled rejections in the visitor's tab. */
+const pageErrors = async (page) => (await page.problems()).filter((p) => p.startsWith('pageerror'));
+const heroText = (page) => page.text('ctfl-optimized-entry.hero h1');
 
 test('a first-time visitor sees the baseline hero, and the pricing audience sees the variant from cache on the next page without a baseline frame', async () => {
-  const { context, page, errors } = await visitor();
+  const { context, page } = await visitor();
   await page.goto(`${demo.url}/`);
   await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex !== undefined);
   assert.equal(await heroText(page), HERO_BASELINE);
@@ -72,12 +73,12 @@ test('a first-time visitor sees the baseline hero, and the pricing audience sees
   const paths = (await requests()).filter((r) => r.path.includes('/profiles')).map((r) => r.path);
   const mine = paths.filter((p) => p.endsWith(`/profiles/${profileId}`));
   assert.ok(mine.length >= 2, `later page views update ${profileId}: ${paths.join(', ')}`);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(await pageErrors(page), []);
   await context.close();
 });
 
 test('a second visitor from the spring campaign sees the variant on their first page view, with their own profile', async () => {
-  const { context, page, errors } = await visitor();
+  const { context, page } = await visitor();
   await page.goto(`${demo.url}/?utm_campaign=spring`);
   await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex === '1');
   assert.equal(await heroText(page), HERO_VARIANT);
@@ -86,23 +87,25 @@ test('a second visitor from the spring campaign sees the variant on their first 
   assert.ok(!frames.includes(HERO_BASELINE), `a frame painted the baseline: ${frames.slice(0, 10).join(' | ')}`);
 
   const id = await page.evaluate(() => window.optimization.profile.id);
-  const cookie = (await context.cookies()).find((c) => c.name === 'ctfl-opt-aid');
+  const cookie = (await page.cookies()).find((c) => c.name === 'ctfl-opt-aid');
   // Limited pre-consent by default: no durable continuity until the visitor accepts.
   assert.equal(cookie, undefined, 'no ctfl-opt-aid before persistence consent');
   await page.click('#consent-accept');
   await page.waitForFunction(() => document.cookie.includes('ctfl-opt-aid='));
-  const after = (await context.cookies()).find((c) => c.name === 'ctfl-opt-aid');
+  const after = (await page.cookies()).find((c) => c.name === 'ctfl-opt-aid');
   assert.equal(after.value, id);
   assert.equal(after.path, '/');
   assert.equal(after.sameSite, 'Lax');
   assert.equal(after.httpOnly, false);
+  // Written for a year (the default data-cookie-expires): not a session cookie.
+  assert.ok(after.expires && after.expires * 1000 > Date.now() + 300 * 86400_000, `expires ${after.expires}`);
 
   const campaignEvent = (await requests())
     .flatMap((r) => r.body?.events ?? [])
     .find((e) => e.type === 'page' && e.context?.campaign?.name === 'spring');
   assert.ok(campaignEvent, 'the emulator received the page view with its campaign');
   assert.equal(campaignEvent.context.gdpr.isConsentGiven, false, 'sent before consent, marked as such');
-  assert.deepEqual(errors, []);
+  assert.deepEqual(await pageErrors(page), []);
   await context.close();
 });
 

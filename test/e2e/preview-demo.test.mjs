@@ -1,73 +1,85 @@
 // The preview panel on the demo site (demo/, served with dist/ as `npm start` does) under a strict
-// Content-Security-Policy: a previewer adds ?ctfl-preview, forces a variant, and keeps the panel
-// and the override on the site's next page; nothing of it reaches the emulator.
+// Content-Security-Policy, in this run's engine (CTFL_ENGINE; test/helpers/driver.mjs): a previewer
+// adds ?ctfl-preview, forces a variant, and keeps the panel and the override on the site's next
+// page; nothing of it reaches the emulator.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { launch } from '../helpers/driver.mjs';
+import { startSite } from '../helpers/site.mjs';
 
-let emulator, demo, browser;
+let emulator, server, demo, browser;
 
 before(async () => {
   emulator = await startEmulator();
-  demo = await startDemoServer({
+  server = await startDemoServer({
     port: 0, emulatorUrl: emulator.url,
     headers: { 'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ${emulator.url}` },
   });
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  demo = await startSite(server.url);
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await demo?.close();
+  await server?.close();
   await emulator?.stop();
 });
 
+/** A button of the preview panel (in its shadow root) by its text, as a user finds it. */
+const panelButton = (name) => [...(document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelectorAll('button') ?? [])]
+  .find((b) => b.textContent.trim() === name);
+
 test('?ctfl-preview on the demo: the panel opens from its chunk, an override shows at once and follows to the next page, unsent', async () => {
   const context = await browser.newContext();
-  await context.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  const chunk = page.waitForResponse((r) => r.url().endsWith('/dist/optimization.preview.js'));
+  const mark = demo.mark();
   await page.goto(`${demo.url}/?ctfl-preview`);
-  assert.equal((await chunk).status(), 200);
   await page.waitForFunction(() => document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('aside'));
+  assert.equal(demo.since(mark).find((e) => e.path === '/dist/optimization.preview.js')?.status, 200, 'the chunk was loaded');
   await page.waitForFunction(() => window.optimization?.state.requestState.status === 'success');
-  const panel = page.locator('ctfl-preview-panel');
   // The visitor consents (views are tracked, the profile kept across pages); the panel sits over the
   // banner's buttons until it moves to the other corner.
-  await panel.getByRole('button', { name: 'Move to the left' }).click();
+  await page.click(panelButton, 'Move to the left');
   await page.click('#consent-accept');
   const profileId = await page.evaluate(() => window.optimization.profile.id);
-  await assert.doesNotReject(panel.getByText(profileId).waitFor(), 'the panel shows the visitor');
+  await page.waitForFunction((id) => document.querySelector('ctfl-preview-panel')?.shadowRoot?.textContent.includes(id), profileId, { timeout: 5000 });
 
-  // The teaser experiment: force the variant this visitor does not have.
-  const teaser = page.locator('section.teaser ctfl-optimized-entry');
-  const own = Number(await teaser.getAttribute('data-ctfl-variant-index'));
-  await panel.getByLabel('expTeaserAbTest0000001').selectOption({ label: own === 0 ? 'Variant 1 (teaserVariant000000001)' : 'Baseline' });
-  assert.equal(await teaser.getAttribute('data-ctfl-variant-index'), String(1 - own));
-  assert.equal(await teaser.getAttribute('data-ctfl-override'), '');
-  await page.waitForTimeout(1500); // in view long enough for view events
+  // The teaser experiment: force the variant this visitor does not have. (The choice is made as a
+  // user's would end: the select's value changes and it fires input and change.)
+  const teaser = 'section.teaser ctfl-optimized-entry';
+  const attr = (sel, name) => page.evaluate(([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null, [sel, name]);
+  const own = Number(await attr(teaser, 'data-ctfl-variant-index'));
+  const chosen = await page.evaluate(([id, label]) => {
+    const root = document.querySelector('ctfl-preview-panel').shadowRoot;
+    const forId = [...root.querySelectorAll('label')].find((l) => l.textContent.includes(id))?.htmlFor;
+    const select = forId && root.getElementById(forId);
+    const option = select && [...select.options].find((o) => o.textContent.trim() === label);
+    if (!option) return null;
+    select.value = option.value;
+    select.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    select.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    return option.value;
+  }, ['expTeaserAbTest0000001', own === 0 ? 'Variant 1 (teaserVariant000000001)' : 'Baseline']);
+  assert.notEqual(chosen, null, 'the panel offers the other variant');
+  assert.equal(await attr(teaser, 'data-ctfl-variant-index'), String(1 - own));
+  assert.equal(await attr(teaser, 'data-ctfl-override'), '');
+  await new Promise((r) => setTimeout(r, 1500)); // in view long enough for view events
 
   // The site's next page, without ?ctfl-preview: the tab's preview session goes on.
-  await page.click('nav a[href="/product.html"]');
+  await page.clickAndWaitForNavigation('nav a[href="/product.html"]');
   await page.waitForFunction(() => document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('aside'));
-  const productTeaser = page.locator('ctfl-optimized-entry.product-teaser');
+  const productTeaser = 'ctfl-optimized-entry.product-teaser';
   await page.waitForFunction((i) => document.querySelector('ctfl-optimized-entry.product-teaser')?.dataset.ctflVariantIndex === i, String(1 - own));
-  assert.equal(await productTeaser.getAttribute('data-ctfl-override'), '');
+  assert.equal(await attr(productTeaser, 'data-ctfl-override'), '');
   assert.equal(await page.evaluate(() => window.optimization.profile?.id), profileId, 'the same visitor');
 
   // Closing restores the visitor's own decision.
-  await panel.getByRole('button', { name: 'Close' }).click();
-  assert.equal(await productTeaser.getAttribute('data-ctfl-variant-index'), String(own));
-  assert.equal(await page.locator('ctfl-preview-panel').count(), 0);
-
+  await page.click(panelButton, 'Close');
+  await page.waitForFunction(() => !document.querySelector('ctfl-preview-panel'));
+  assert.equal(await attr(productTeaser, 'data-ctfl-variant-index'), String(own));
   // What reached the emulator: views flowed, none of them of the forced teaser.
   await page.evaluate(() => window.optimization.flush());
   const { events } = await (await fetch(`${emulator.url}/_emulator/events?organization=demo-org`)).json();
@@ -77,7 +89,8 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   const { requests } = await (await fetch(`${emulator.url}/_emulator/requests?organization=demo-org`)).json();
   const forced = own === 0 ? 'teaserVariant000000001' : 'teaserBaseline00000001';
   for (const r of requests) assert.ok(!JSON.stringify(r.body ?? '').includes(forced), `the forced entry in ${r.method} ${r.path}`);
-  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
-  assert.deepEqual(errors, []);
+  const problems = await page.problems();
+  assert.deepEqual(problems.filter((p) => p.startsWith('csp:')), [], 'no CSP violation');
+  assert.deepEqual(problems.filter((p) => p.startsWith('pageerror')), []);
   await context.close();
 });

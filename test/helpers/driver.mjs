@@ -35,12 +35,21 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Page {
   /** @param {{ evaluate(expr: string): Promise<string>, click(find: string): Promise<void>, goto(url: string): Promise<void>, reload(): Promise<void>, close(opts: { runBeforeUnload?: boolean }): Promise<void>, url(): Promise<string> }} impl */
-  constructor(impl, context) { this.impl = impl; this.context = context; }
+  constructor(impl, context) { this.impl = impl; this.context = context; this.seen = new Set(); }
 
-  goto(url) { return this.impl.goto(url); }
-  reload() { return this.impl.reload(); }
+  // Problems are read before every navigation this API makes as well: Firefox shows a page restored
+  // from its back/forward cache the sessionStorage it had then, without what later pages wrote.
+  async goto(url) { await this.#collect(); return this.impl.goto(url); }
+  async reload() { await this.#collect(); return this.impl.reload(); }
   url() { return this.impl.url(); }
-  close(opts = {}) { return this.impl.close(opts); }
+  async close(opts = {}) { await this.#collect(); return this.impl.close(opts); }
+
+  async #collect() {
+    try {
+      const list = await Promise.race([this.evaluate(readProblemsInPage), sleep(2000).then(() => [])]);
+      for (const p of list ?? []) this.seen.add(p);
+    } catch { /* no page yet */ }
+  }
 
   /** Runs `fn(arg)` in the page and returns its (JSON) result. */
   async evaluate(fn, arg) { return decode(await this.impl.evaluate(expression(fn, arg))); }
@@ -54,16 +63,19 @@ class Page {
     let last;
     for (;;) {
       try {
-        const v = await this.evaluate(fn, arg);
+        // One call may not answer at all: a call that reached a document just frozen into the
+        // back/forward cache (Firefox over BiDi). The next call reaches the document shown.
+        const v = await Promise.race([this.evaluate(fn, arg), sleep(2000).then(() => { throw new Error('no answer from the page'); })]);
         if (v) return v;
       } catch (error) { last = error; }
-      if (Date.now() > end) throw new Error(`timed out (${timeout} ms) waiting for ${String(fn).slice(0, 200)}${last ? `: ${last.message}` : ''}`);
+      if (Date.now() > end) throw new Error(`timed out (${timeout} ms)${last ? ` (last: ${last.message.slice(0, 300)})` : ''} waiting for ${String(fn).slice(0, 200)}`);
       await sleep(50);
     }
   }
 
   /** Clicks the element `target` finds (CSS, or a function run in the page returning it) with the driver's pointer. */
   async click(target, arg) {
+    await this.#collect();
     await this.waitForFunction(`(() => { const el = ${finder(target, arg)}; return !!el && el.isConnected && el.getClientRects().length > 0; })()`, undefined, { timeout: 5000 });
     await this.impl.click(finder(target, arg));
   }
@@ -106,13 +118,18 @@ class Page {
    * it leads to is shown.
    */
   async back({ timeout = 15_000 } = {}) {
-    const before = (await this.shows()).length;
+    await this.#collect();
+    const before = (await this.shows()).at(-1)?.id ?? null;
     await this.evaluate(() => { setTimeout(() => history.back(), 0); });
-    return this.waitForFunction(`document.readyState === 'complete' && ${readShowsInPage}.length > ${before} && ${readShowsInPage}.at(-1)`, undefined, { timeout });
+    // The page shown next has recorded a pageshow of its own (a count would not do: see #collect).
+    return this.waitForFunction(`document.readyState === 'complete' && ((s) => s && s.id !== ${JSON.stringify(before)} && s)(${readShowsInPage}.at(-1))`, undefined, { timeout });
   }
 
   /** Uncaught errors, unhandled rejections, console errors/warnings and CSP violations in this tab so far. */
-  problems() { return this.evaluate(readProblemsInPage); }
+  async problems() {
+    await this.#collect();
+    return [...this.seen];
+  }
 
   /** The cookies of the page's current site, as the browser keeps them (via the driver). */
   cookies() { return this.impl.cookies(); }
@@ -205,10 +222,13 @@ async function launchFirefox() {
 
 async function launchWebKit() {
   const { display, stop: stopDisplay } = await ensureDisplay();
-  const driver = await startWebKitDriver(display);
+  const drivers = new Set();
   return {
     async newContext() {
       // A WebDriver session is a browser profile of its own (ephemeral storage): one per visitor.
+      // WebKitWebDriver serves one session at a time, so each visitor gets a driver of its own.
+      const driver = await startWebKitDriver(display);
+      drivers.add(driver);
       const b = await remote(driver.options);
       let current = await b.getWindowHandle();
       let first = current;
@@ -246,11 +266,18 @@ async function launchWebKit() {
         },
         // Classic WebDriver reports the cookies of the current document's site.
         cookies: () => inWindow(current, async () => (await b.getAllCookies()).map(cookie)),
-        close: () => b.deleteSession().catch(() => {}),
+        close: async () => {
+          await b.deleteSession().catch(() => {});
+          await driver.stop();
+          drivers.delete(driver);
+        },
       };
       return context;
     },
-    async close() { await driver.stop(); await stopDisplay(); },
+    async close() {
+      for (const d of drivers) await d.stop();
+      await stopDisplay();
+    },
   };
 }
 

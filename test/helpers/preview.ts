@@ -113,10 +113,10 @@ export function durableState(win: Window = window): { localStorage: Record<strin
 }
 
 /** The fixture page (test/fixtures/preview/page.html) in an iframe, `build` `src` or `umd`. */
-export async function openFixture(settings: { org: string; build: 'src' | 'umd'; query?: string; csp?: string; width?: number }) {
+export async function openFixture(settings: { org: string; build: 'src' | 'umd'; query?: string; csp?: string; width?: number; height?: number }) {
   const frame = document.createElement('iframe');
   frame.className = 'fixture-frame';
-  frame.style.cssText = `width: ${settings.width ?? 800}px; height: 600px; border: 0`;
+  frame.style.cssText = `width: ${settings.width ?? 800}px; height: ${settings.height ?? 600}px; border: 0`;
   const hash = encodeURIComponent(JSON.stringify({ org: settings.org, build: settings.build, emulator: EMULATOR, csp: settings.csp }));
   const url = (query = '') => `/test/fixtures/preview/page.html${query}#${hash}`;
   const load = (src: string) => new Promise<void>((resolve) => {

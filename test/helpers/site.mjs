@@ -32,7 +32,7 @@ const BASE_INIT = `(() => {
   addEventListener('pageshow', (e) => {
     try {
       const shows = JSON.parse(sessionStorage.getItem(KEY + 'shows') || '[]');
-      shows.push({ doc: window.__e2eDoc, persisted: e.persisted, url: location.href });
+      shows.push({ id: Math.random().toString(36).slice(2), doc: window.__e2eDoc, persisted: e.persisted, url: location.href });
       sessionStorage.setItem(KEY + 'shows', JSON.stringify(shows));
     } catch (e) { /* no sessionStorage */ }
   });
