@@ -8,11 +8,13 @@ defineElements();
 runElementSuite({
   name: 'source',
   Runtime: () => ContentfulOptimization,
-  // An async module runs as soon as it is loaded, even while the frame's document is still open.
-  frameBootstrap: (config) => `<script type="module" async>
-    import { ContentfulOptimization } from '/src/browser/optimization.ts';
-    import { defineElements } from '/src/elements/index.ts';
-    defineElements();
-    window.optimization = new ContentfulOptimization(${JSON.stringify(config)});
+  // Modules imported from a classic script run as soon as they are loaded, even while the frame's
+  // document is still open (WebKit runs an inline `type="module" async` script only once the parser
+  // is done with the document).
+  frameBootstrap: (config) => `<script>
+    Promise.all([import('/src/browser/optimization.ts'), import('/src/elements/index.ts')]).then(([{ ContentfulOptimization }, { defineElements }]) => {
+      defineElements();
+      window.optimization = new ContentfulOptimization(${JSON.stringify(config)});
+    });
   </script>`,
 });
