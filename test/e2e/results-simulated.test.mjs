@@ -90,7 +90,7 @@ const PAGE = `<!doctype html>
 <script src="/config.js"></script>
 <script src="/dist/optimization.umd.js" data-client-id="${ORG}" data-environment="main" data-consent="true" data-persistence-consent="true"></script>
 </head><body>
-<ctfl-optimized-entry entry-id="teaserBaseline00000001" timeout="90000">
+<ctfl-optimized-entry entry-id="teaserBaseline00000001" timeout="600000">
   <h2>Meet the new dashboard</h2>
   <template data-variant-id="teaserVariant000000001"><h2>Your data, one click away</h2></template>
 </ctfl-optimized-entry>
@@ -128,7 +128,7 @@ window.__simLoad = async ({ experienceId, rates, draw }) => {
   const own = await until('decision', () => {
     const s = (o.state.selectedOptimizations || []).find((x) => x.experienceId === experienceId);
     return s && document.querySelector('ctfl-optimized-entry').dataset.ctflVariantIndex === String(s.variantIndex) ? s : null;
-  }, 120000);
+  }, 300000);
   const pending = () => o.queued.insights + o.queued.experience;
   const deliver = async (what, done) => {
     for (const end = Date.now() + 120000; !(done() && pending() === 0); await sleep(25)) {
