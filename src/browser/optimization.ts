@@ -189,6 +189,8 @@ export class ContentfulOptimization {
   #taken = new Set<string>();
   /** Between a `pagehide` into the back/forward cache (with persistence consent) and the next `pageshow`. */
   #leaving = false;
+  /** The other tabs' messages: heard until destroy()'s last delivery pass is over. */
+  #syncTeardown: Array<() => void> = [];
 
   constructor(config: OptimizationConfig, deps: RuntimeDependencies = {}) {
     this.#win = deps.window ?? window;
@@ -473,7 +475,13 @@ export class ContentfulOptimization {
     // for) would otherwise stay in it although delivered, and be sent again by the next page.
     this.#destroyed = true;
     if (this.#store.value.persistenceConsent === true) this.#queues.closing();
-    void Promise.allSettled([this.#drainExperience(), this.#flushInsights(2)]).then(() => { this.#saveNow(); this.#queues.close(); });
+    // Until that last pass is over, other tabs are still heard: a consent withdrawal or reset() made
+    // in one meanwhile purges what is left here too.
+    void Promise.allSettled([this.#drainExperience(), this.#flushInsights(2)]).then(() => {
+      this.#saveNow();
+      this.#queues.close();
+      for (const off of this.#syncTeardown.splice(0)) off();
+    });
     for (const off of this.#teardown.splice(0)) off();
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     if (this.#insTimer !== undefined) clearTimeout(this.#insTimer);
@@ -1154,11 +1162,11 @@ export class ContentfulOptimization {
     if (typeof BroadcastChannel === 'function') {
       const ch = new BroadcastChannel(name);
       ch.onmessage = (e) => receive(e.data);
-      this.#teardown.push(() => ch.close());
+      this.#syncTeardown.push(() => ch.close());
       send((m) => ch.postMessage(m));
     } else {
       // Fallback: a storage event in the other tabs (written and removed at once; the nonce makes each write new).
-      listen(this.#teardown, win, 'storage', (e: StorageEvent) => {
+      listen(this.#syncTeardown, win, 'storage', (e: StorageEvent) => {
         if (e.key !== name || !e.newValue) return;
         let m: unknown;
         try { m = JSON.parse(e.newValue); } catch { return; }

@@ -115,6 +115,25 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
     equal((await experienceRequestsFor(org))[1]!.body.events[0].event, 'left-the-page');
   });
 
+  it('destroy() right after void track(), as a delivery finishes: the event is delivered and its promise settles', async () => {
+    for (const persistenceConsent of [true, false]) {
+      const sdk = createRuntime({ defaults: { consent: true, persistenceConsent } });
+      const org = sdk.config.clientId;
+      // Called when page() is answered: the delivery that sent it has just found its queue empty
+      // and is letting go of its lock, so it no longer looks at the queue.
+      let last!: Promise<{ accepted: boolean }>;
+      await sdk.page().then(() => {
+        last = sdk.track({ event: 'left-the-page' });
+        sdk.destroy();
+      });
+      const settled = await Promise.race([last, sleep(4000).then(() => undefined)]);
+      ok(settled, `the track() promise settles (persistence ${persistenceConsent})`);
+      equal(settled.accepted, true);
+      const sent = await waitFor(async () => { const e = (await experienceRequestsFor(org)).flatMap((r) => r.body.events); return e.length >= 2 ? e : undefined; }, 4000, 'both delivered');
+      deepEqual(sent.map((e: { type: string; event?: string }) => e.event ?? e.type), ['page', 'left-the-page']);
+    }
+  });
+
   it('destroy(): releases runtime listeners and timers', async () => {
     const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 50 } });
     await sdk.page();
