@@ -6,7 +6,7 @@
 import { html, render } from 'lit';
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { defineElements } from '../../src/elements/index.js';
-import type { EntryResolvedDetail } from '../../src/elements/optimized-entry.js';
+import type { EntryResolvedDetail, OptimizedEntryElement } from '../../src/elements/optimized-entry.js';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import { clearBrowserState } from '../helpers/browser.js';
 import {
@@ -30,7 +30,7 @@ const visitor = (variant: string | null = V, extra: Record<string, unknown> = {}
 });
 
 /** An entry built with DOM calls, as a framework's renderer builds it: children first, then inserted. */
-function entry(children: Node[], attrs: Record<string, string> = {}): HTMLElement {
+function entry(children: Node[], attrs: Record<string, string> = {}): OptimizedEntryElement {
   const el = document.createElement('ctfl-optimized-entry');
   el.setAttribute('entry-id', B);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
@@ -366,7 +366,7 @@ describe('the elements\' base class', () => {
 
   it('a subclass keeps its parent\'s declared properties', async () => {
     const { BaseElement } = await import('../../src/elements/base.js');
-    class Parent extends BaseElement { static override properties = { key: { type: String } }; declare key: string | undefined; }
+    class Parent extends BaseElement { static override properties: typeof BaseElement.properties = { key: { type: String } }; declare key: string | undefined; }
     class Child extends Parent { static override properties = { other: { type: Boolean } }; declare other: boolean; }
     const name = `ctfl-base-child-${Math.random().toString(36).slice(2, 7)}`;
     customElements.define(name, Child);

@@ -12,7 +12,7 @@ import {
 import type { ContentfulOptimization, OptimizationState } from '../../src/browser/optimization.js';
 
 const selections = [{ experienceId: 'exp-seeded', variantIndex: 1, variants: { base: 'var' } }];
-const changes = [{ key: 'flag', type: 'Variable', value: 'seeded', meta: { experienceId: 'exp-seeded', variantIndex: 1 } }];
+const changes = [{ key: 'flag', type: 'Variable' as const, value: 'seeded', meta: { experienceId: 'exp-seeded', variantIndex: 1 } }];
 
 const envelope = (data: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ data, message: 'ok', error: null, ...extra });
 const valid = (id = 'from-the-api') => ({ profile: makeProfile(id), experiences: [], changes: [] });
