@@ -23,11 +23,13 @@ const umd = umdOptions(pkg.version, pkg.name);
  * A chunk of the script-tag bundle (dist/optimization.<name>.js) takes what it `share`s from the
  * bundle that loaded it (src/chunks/shared.ts), never a copy: `registry` (one registry means one
  * runtime for every element) and, for chunks whose elements extend it, `base-element` (the elements'
- * base class, src/elements/base.ts). A chunk built on LitElement bundles its own lit.
+ * base class, src/elements/base.ts) and `parts` (what a chunk brings the runtime, src/browser/parts.ts).
+ * A chunk built on LitElement bundles its own lit.
  */
 const SHARED_MODULES = {
   registry: { filter: /\/browser\/registry\.js$/, exports: 'currentRuntime, onRuntime, provideRuntime' },
   'base-element': { filter: /elements\/base\.js$|^\.\/base\.js$/, exports: 'BaseElement' },
+  parts: { filter: /\/browser\/parts\.js$/, exports: 'parts' },
 };
 const sharedWithBundle = (share) => ({
   name: 'shared-with-bundle',
@@ -47,6 +49,8 @@ export const { ${SHARED_MODULES[path].exports} } = s;`,
 const chunks = [
   { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'base-element'] },
   { entry: 'src/chunks/preview.ts', name: 'preview', share: ['registry'] },
+  // Loaded after the first Experience request has left (src/browser/durable-queues.ts).
+  { entry: 'src/chunks/persistence.ts', name: 'persistence', share: ['parts'] },
 ];
 
 /** @type {import('esbuild').BuildOptions[]} */

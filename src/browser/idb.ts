@@ -30,8 +30,9 @@ const stores = new Set<GuardedStore>();
 let frozen = false;
 const thawed: Array<() => void> = [];
 
-// Registered when this module is evaluated, before any runtime adds its own listeners: a
-// transaction the runtime would start from its pagehide handler sees `frozen` already.
+// Capture listeners on the window: they run before the runtime's own (non-capture) pagehide
+// listener although this module is loaded later (a chunk), so a transaction the runtime would
+// start from its pagehide handler sees `frozen` already.
 if (typeof addEventListener === 'function') {
   addEventListener('pagehide', (e) => {
     if (!(e as PageTransitionEvent).persisted) return;

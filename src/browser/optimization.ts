@@ -32,7 +32,9 @@ import {
 } from '../core/wire.js';
 import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
 import { configWarnings, resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
-import { QueueStore, withLock, type Ev } from './queue-store.js';
+import type { Ev } from './queue-store.js';
+import { DurableQueues } from './durable-queues.js';
+import { withLock } from './locks.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
 import { listen } from './listen.js';
@@ -151,7 +153,11 @@ export class ContentfulOptimization {
   readonly log: Logger;
   /** Observables of each state field; each `subscribe` calls at once and returns its unsubscribe. */
   readonly states: { readonly [K in StateKey]: Observable<OptimizationState[K]> };
-  /** Resolves once durable client-state entries are loaded; Experience requests wait for it. */
+  /**
+   * Resolves once the event queues that earlier pages persisted (with persistence consent) are
+   * taken over and queued behind what this page sent. Nothing waits for it: the first request
+   * leaves at once.
+   */
   readonly ready: Promise<void>;
 
   #store: Store<OptimizationState>;
@@ -171,7 +177,9 @@ export class ContentfulOptimization {
   /** Batches out for delivery: they stay in the persisted copy until the API answered. */
   #inflightExp: PendingExperience[] = [];
   #inflightIns: PendingInsights[] = [];
-  #queues: QueueStore;
+  #queues: DurableQueues;
+  /** No delivery pass has run yet: the first request of the page leaves without waiting for a lock. */
+  #firstPass = true;
   #saveQueued = false;
   #post: (m: SyncMessage) => void = () => {};
   /** True while applying another tab's change: it is not sent back. */
@@ -204,10 +212,10 @@ export class ContentfulOptimization {
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
     this.#stateEntries = new StateEntries({
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
-      doc: this.#win.document,
+      doc: this.#win.document, storage: ls,
     });
     // A destroyed runtime hears no other tab: its last write yields to a withdrawal made in one.
-    this.#queues = new QueueStore(this.config.clientId, () => !this.#destroyed || this.#kv.get(STORAGE_KEYS.persistenceConsent) !== 'denied');
+    this.#queues = new DurableQueues(this.config.clientId, () => !this.#destroyed || this.#kv.get(STORAGE_KEYS.persistenceConsent) !== 'denied');
 
     // 1. Resolve event consent and persistence consent: explicit defaults, then persisted values,
     //    then legacy accepted consent. A boolean `defaults.consent` maps to both.
@@ -234,7 +242,7 @@ export class ContentfulOptimization {
       changes ??= this.#readJson(STORAGE_KEYS.changes, Changes);
     } else if (persistenceConsent === false) {
       this.#clearDurableContinuity();
-      void this.#stateEntries.clearDurable();
+      this.#stateEntries.clearDurable();
       // Queues a previous page persisted are durable SDK storage too (consent({persistence: false}) clears them).
       void this.#queues.clear();
     }
@@ -256,7 +264,8 @@ export class ContentfulOptimization {
     this.#teardown.push(this.#store.subscribe((s) => this.#persist(s)));
     if (persistenceConsent === true) this.#persistAll(this.#store.value);
 
-    this.ready = persistenceConsent === true ? Promise.all([this.#stateEntries.load(), this.#restore()]).then(() => {}) : Promise.resolve();
+    if (persistenceConsent === true) this.#stateEntries.load();
+    this.ready = persistenceConsent === true ? this.#restore() : Promise.resolve();
     this.#listen(ls);
     provideRuntime(this);
   }
@@ -425,7 +434,7 @@ export class ContentfulOptimization {
     if (c.persistence === false) {
       void this.#queues.clear();
       this.#clearDurableContinuity();
-      void this.#stateEntries.clearDurable();
+      this.#stateEntries.clearDurable();
     }
     const grantedLater = c.persistence === true && before.persistenceConsent !== true;
     if (grantedLater) {
@@ -439,7 +448,8 @@ export class ContentfulOptimization {
     if (grantedLater) {
       this.#save();
       this.#persistAll(this.#store.value);
-      void this.#stateEntries.enablePersistence().then(() => this.#stateEntries.load());
+      this.#stateEntries.enablePersistence();
+      this.#stateEntries.load();
     }
   }
 
@@ -452,7 +462,7 @@ export class ContentfulOptimization {
     this.#purgeQueues('reset');
     this.#anonymousId = undefined;
     this.#clearDurableContinuity();
-    void this.#stateEntries.clear();
+    this.#stateEntries.clear();
     this.#store.set({
       profile: undefined, selectedOptimizations: undefined, changes: undefined, requestState: { status: 'idle' },
       events: Object.freeze([]), blockedEvents: Object.freeze([]),
@@ -626,9 +636,13 @@ export class ContentfulOptimization {
     this.#sending = true;
     /** The pass ended waiting for the connection or a retry: the queue is not tried again at once. */
     let waits = false;
+    // The first pass leaves at once: it waits neither for the persisted queues (adopted behind it)
+    // nor for the lock (another tab's request of the same moment may make a second profile for a new
+    // visitor; its id reaches the other tabs, which follow it from then on).
+    const locked = this.#firstPass ? (fn: () => Promise<void>) => fn() : (fn: () => Promise<void>) => this.#locked(fn);
+    this.#firstPass = false;
     try {
-      await this.ready;
-      await this.#locked(async () => {
+      await locked(async () => {
         while (this.#experienceQueue.length) {
           if (!this.#store.value.online) {
             this.#fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
@@ -663,7 +677,7 @@ export class ContentfulOptimization {
             const result = this.#apply(res);
             for (const p of batch) p.resolve(result);
             this.#expFailures = 0;
-            if (res.ok) void this.#stateEntries.store(res.data.stateEntries);
+            if (res.ok) this.#stateEntries.store(res.data.stateEntries);
             else if (!res.retryable) {
               const code = res.code ?? res.status ?? res.reason;
               // Production keeps only the API's own reason; README "Error codes" explains E020.
@@ -887,11 +901,14 @@ export class ContentfulOptimization {
     if (this.#store.value.persistenceConsent !== true || purges !== this.#purges) return;
     const allowed = (e: Ev) => isEventAllowed(e, this.#store.value.consent, this.config.allowedEventTypes);
     const noop = () => {};
-    this.#experienceQueue.unshift(...q.e.filter(allowed).map((event) => ({ event, resolve: noop })));
-    this.#insightsQueue.unshift(...q.i.filter((p) => allowed(p.event)));
+    const e = q.e.filter(allowed);
+    const i = q.i.filter((p) => allowed(p.event));
+    if (!e.length && !i.length) return;
+    this.#experienceQueue.unshift(...e.map((event) => ({ event, resolve: noop })));
+    this.#insightsQueue.unshift(...i);
     this.#cap();
     this.#save();
-    queueMicrotask(() => { void this.#flushExperience(); void this.#flushInsights(0); });
+    queueMicrotask(() => { void this.#flushExperience(); if (i.length) void this.#flushInsights(0); });
   }
 
   /** Mirrors the queues (in flight included) to IndexedDB, once per task, with persistence consent only. */
@@ -1127,7 +1144,11 @@ export class ContentfulOptimization {
     // Hidden pages may never come back: hand what is queued to the browser to deliver.
     // Experience events (not de-duplicated by the API) wait in the persisted queue for the next load;
     // without persistence consent they leave now with fetch keepalive.
-    const away = () => { void this.#flushInsights(2); if (this.#store.value.persistenceConsent !== true) void this.#flushExperience(true); };
+    // Also while the persistence chunk has not arrived (or cannot be loaded): nothing is persisted yet.
+    const away = () => {
+      void this.#flushInsights(2);
+      if (this.#store.value.persistenceConsent !== true || !this.#queues.durable) void this.#flushExperience(true);
+    };
     on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') away(); });
     // A page that may stay in the back/forward cache (`persisted`) writes nothing more to IndexedDB
     // (idb.ts) and lets its queue go to the next page; back from the cache, it takes up again.

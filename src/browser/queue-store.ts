@@ -19,6 +19,7 @@ import { uuid } from '../core/events.js';
 import { suspectJson } from '../core/text.js';
 import { ProfileId } from '../core/wire.js';
 import { guardedStore, type GuardedStore } from './idb.js';
+import { LOCK_WAIT_MS, locks, withLock } from './locks.js';
 
 export type Ev = Record<string, unknown>;
 export interface SavedQueues { e: Ev[]; i: Array<{ profileId?: string; event: Ev }> }
@@ -38,42 +39,6 @@ const isInsightsEvent = isEvent('component component_click component_hover');
 
 let db: GuardedStore | undefined;
 const idb = () => (db ??= guardedStore('ctfl-optimization-queue', 'queues'));
-
-/** How long a runtime waits for a Web Lock before it goes on without it. */
-export const LOCK_WAIT_MS = 5000;
-
-type LockOptions = { signal?: AbortSignal };
-type Locks = {
-  request(name: string, options: LockOptions, fn: () => Promise<unknown> | unknown): Promise<unknown>;
-  query(): Promise<{ held?: Array<{ name?: string }> }>;
-};
-/** Web Locks, when this browser (and this document) has them. */
-export const locks = (): Locks | undefined => {
-  try { return (globalThis.navigator as unknown as { locks?: Locks })?.locks; } catch { return undefined; }
-};
-
-/**
- * Runs `fn` holding the Web Lock `name`. A lock that is not granted within `waitMs` (held by a page
- * in the back/forward cache, or a browser that never answers) or cannot be had at all (a document
- * that is no longer active) runs `fallback` instead — by default `fn` itself, without the lock.
- * Without Web Locks `fn` runs at once. What `fn` throws is thrown.
- */
-export async function withLock<T>(name: string, fn: () => Promise<T>, fallback: () => Promise<T> = fn, waitMs = LOCK_WAIT_MS): Promise<T> {
-  const l = locks();
-  if (!l) return fn();
-  let granted = false;
-  const ctl = typeof AbortController === 'function' ? new AbortController() : undefined;
-  const timer = ctl ? setTimeout(() => ctl.abort(), waitMs) : undefined;
-  let result: T;
-  try {
-    result = await l.request(name, ctl ? { signal: ctl.signal } : {}, () => { granted = true; clearTimeout(timer); return fn(); }) as T;
-  } catch (error) {
-    clearTimeout(timer);
-    if (granted) throw error;
-    return fallback();
-  }
-  return result;
-}
 
 const idsOf = (q: SavedQueues) => new Set([...q.e.map((e) => String(e.messageId)), ...q.i.map((p) => String(p.event.messageId))]);
 

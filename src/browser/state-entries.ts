@@ -5,13 +5,13 @@
  *
  * They are durable storage, so they follow persistence consent: without it they live in memory only.
  * With it they are kept as cookies when cookie support is enabled and the page's domain matches the
- * configured one; otherwise in IndexedDB (idb-keyval) with an expiry filter on read.
+ * configured one; otherwise in localStorage with an expiry filter on read. Both are read
+ * synchronously, so the first request of a page carries them without waiting for anything.
  */
-import { del, get, set, type UseStore } from 'idb-keyval';
 import { suspectJson } from '../core/text.js';
 import { StateEntry } from '../core/wire.js';
 import { readCookiesWithPrefix, removeCookie, writeCookie } from './cookies.js';
-import { guardedStore } from './idb.js';
+import { createKeyValueStore, type KeyValueStore } from './storage.js';
 
 interface Kept { key: string; value: string; expiresAt?: number; attrs?: Record<string, string> }
 
@@ -21,12 +21,12 @@ export interface StateEntriesOptions {
   domain?: string;
   now?: () => number;
   doc?: Document;
-  idb?: UseStore;
+  /** Where durable entries are kept outside cookie mode (default: localStorage). */
+  storage?: Storage;
 }
 
-let sharedIdb: UseStore | undefined;
-// Operations settle (a timeout, no transaction while the page enters the back/forward cache): idb.ts.
-const idbStore = () => (sharedIdb ??= guardedStore('ctfl-optimization', 'state-entries'));
+/** The localStorage key of an organization's durable entries. */
+export const stateEntriesKey = (prefix: string) => `__ctfl_opt_state_entries__${prefix}`;
 
 export class StateEntries {
   #entries = new Map<string, Kept>();
@@ -35,12 +35,13 @@ export class StateEntries {
   /** Persistence consent withdrawn (clearDurable) and not granted again (enablePersistence). */
   #withdrawn = false;
   /** Bumped by clear() and clearDurable(): a load() that started before must not bring entries back. */
-  #epoch = 0;
   readonly prefix: string;
+  readonly #kv: KeyValueStore;
 
   constructor(options: StateEntriesOptions) {
     this.#o = options;
     this.prefix = `kndctr_${options.clientId.replace(/[^A-Za-z0-9_-]/g, '_')}_`;
+    this.#kv = createKeyValueStore(options.storage);
   }
 
   get #now() { return (this.#o.now ?? Date.now)(); }
@@ -56,14 +57,13 @@ export class StateEntries {
   }
 
   /** Loads durable entries (persistence consent granted) — unless it was withdrawn since. */
-  async load(): Promise<void> {
-    // consent() loads after enablePersistence(): a withdrawal in between must not be undone here
-    // (found by the consent property suite: entries were written after consent(false)).
+  load(): void {
+    // consent() loads after enablePersistence(): a withdrawal in between must not be undone here.
     if (this.#withdrawn) return;
     this.#persist = true;
     const now = this.#now;
     // What is read back was written to storage other scripts can write too: a malformed entry is
-    // ignored and removed (issue 9).
+    // ignored and removed.
     if (this.cookieMode) {
       for (const [key, value] of readCookiesWithPrefix(this.prefix, this.#o.doc)) {
         if (!StateEntry.safeParse({ key, value }).success) removeCookie(key, { domain: this.#o.domain }, this.#o.doc);
@@ -71,26 +71,24 @@ export class StateEntries {
       }
       return;
     }
-    const epoch = this.#epoch;
-    try {
-      const stored = await get<unknown>(this.#idbKey, this.#o.idb ?? idbStore());
-      // Withdrawn or reset while IndexedDB was read: neither the entries nor a write-back.
-      if (stored === undefined || epoch !== this.#epoch || !this.#persist) return;
-      let dropped = !Array.isArray(stored);
-      for (const item of Array.isArray(stored) ? stored : []) {
-        const parsed = StateEntry.safeParse(item);
-        const expiresAt = (item as { expiresAt?: unknown })?.expiresAt;
-        if (!parsed.success || typeof expiresAt !== 'number' || expiresAt <= now || !parsed.data.key.startsWith(this.prefix) || suspectJson(item, true)) {
-          dropped = true;
-          continue;
-        }
-        if (!this.#entries.has(parsed.data.key)) this.#entries.set(parsed.data.key, { key: parsed.data.key, value: parsed.data.value ?? '', expiresAt, attrs: parsed.data.attrs });
+    const raw = this.#kv.get(this.#key);
+    if (raw === null) return;
+    let stored: unknown;
+    try { stored = JSON.parse(raw); } catch { /* dropped below */ }
+    let dropped = !Array.isArray(stored);
+    for (const item of Array.isArray(stored) ? stored : []) {
+      const parsed = StateEntry.safeParse(item);
+      const expiresAt = (item as { expiresAt?: unknown })?.expiresAt;
+      if (!parsed.success || typeof expiresAt !== 'number' || expiresAt <= now || !parsed.data.key.startsWith(this.prefix) || suspectJson(item, true)) {
+        dropped = true;
+        continue;
       }
-      if (dropped) await this.#saveIdb();
-    } catch { /* IndexedDB unavailable (private mode, blocked): memory only */ }
+      if (!this.#entries.has(parsed.data.key)) this.#entries.set(parsed.data.key, { key: parsed.data.key, value: parsed.data.value ?? '', expiresAt, attrs: parsed.data.attrs });
+    }
+    if (dropped) this.#saveDurable();
   }
 
-  get #idbKey() { return `${this.prefix}entries`; }
+  get #key() { return stateEntriesKey(this.prefix); }
 
   /** Un-expired entries for `meta.state.entries`. */
   list(): Array<{ key: string; value: string }> {
@@ -104,7 +102,7 @@ export class StateEntries {
   }
 
   /** Takes the entries of a response. Keys outside this organization's prefix are ignored. */
-  async store(entries: readonly StateEntry[]): Promise<void> {
+  store(entries: readonly StateEntry[]): void {
     const now = this.#now;
     let durableChanged = false;
     for (const e of entries) {
@@ -125,20 +123,18 @@ export class StateEntries {
         writeCookie(e.key, kept.value, { domain: this.#o.domain, maxAgeSeconds: e.maxAge, sameSite }, this.#o.doc);
       }
     }
-    if (durableChanged && this.#persist && !this.cookieMode) await this.#saveIdb();
+    if (durableChanged && this.#persist && !this.cookieMode) this.#saveDurable();
   }
 
-  async #saveIdb(): Promise<void> {
+  #saveDurable(): void {
     if (!this.#persist) return; // every durable write needs persistence consent
     const durable = [...this.#entries.values()].filter((e) => e.expiresAt !== undefined);
-    try {
-      if (durable.length) await set(this.#idbKey, durable, this.#o.idb ?? idbStore());
-      else await del(this.#idbKey, this.#o.idb ?? idbStore());
-    } catch { /* best effort */ }
+    if (durable.length) this.#kv.set(this.#key, JSON.stringify(durable));
+    else this.#kv.remove(this.#key);
   }
 
   /** Persistence consent granted later: write what is held in memory. */
-  async enablePersistence(): Promise<void> {
+  enablePersistence(): void {
     this.#withdrawn = false;
     if (this.#persist) return;
     this.#persist = true;
@@ -148,32 +144,26 @@ export class StateEntries {
         writeCookie(e.key, e.value, { domain: this.#o.domain, maxAgeSeconds: (e.expiresAt - this.#now) / 1000, sameSite: normalizeSameSite(e.attrs?.SameSite) }, this.#o.doc);
       }
     } else {
-      await this.#saveIdb();
+      this.#saveDurable();
     }
   }
 
   /** Persistence consent withdrawn: remove durable copies, keep the in-memory session. */
-  async clearDurable(): Promise<void> {
+  clearDurable(): void {
     this.#persist = false;
     this.#withdrawn = true;
-    this.#epoch++;
-    await this.#removeDurable();
+    this.#removeDurable();
   }
 
-  /**
-   * reset(): forget everything, keeping persistence as it is. (It used to switch persistence off
-   * while removing and back on afterwards — undoing a consent withdrawal made in between, found by
-   * the consent property suite.)
-   */
-  async clear(): Promise<void> {
-    this.#epoch++;
+  /** reset(): forget everything, keeping persistence consent as it is. */
+  clear(): void {
     this.#entries.clear();
-    await this.#removeDurable();
+    this.#removeDurable();
   }
 
-  async #removeDurable(): Promise<void> {
+  #removeDurable(): void {
     for (const [name] of readCookiesWithPrefix(this.prefix, this.#o.doc)) removeCookie(name, { domain: this.#o.domain }, this.#o.doc);
-    try { await del(this.#idbKey, this.#o.idb ?? idbStore()); } catch { /* best effort */ }
+    this.#kv.remove(this.#key);
   }
 }
 

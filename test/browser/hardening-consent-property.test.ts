@@ -10,7 +10,7 @@
 //      consent(false) or reset() that came after it (both purge the queues);
 //   3. isConsentGiven is true exactly when event consent was true at the call;
 //   4. nothing durable — continuity keys in localStorage, the ctfl-opt-aid cookie, state-entry
-//      cookies, IndexedDB state entries or queues — is written, or left behind, without persistence
+//      cookies, stored state entries or IndexedDB queues — is written, or left behind, without persistence
 //      consent (the consent record itself is policy storage and is always kept).
 // What leaves the page is observed twice: pass-through spies on the runtime's fetch, on
 // navigator.sendBeacon, on its Storage and on document.cookie (they record what was written and
@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { clear as idbClear, createStore, entries as idbEntries } from 'idb-keyval';
 import { ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, goOffline, goOnline, injectFault, readIdbStateEntries, requestsFor, sleep, uniqueOrg, waitFor,
+  clearBrowserState, createRuntime, goOffline, goOnline, injectFault, readStoredStateEntries, requestsFor, sleep, uniqueOrg, waitFor,
   watchPageErrors,
 } from '../helpers/browser.js';
 import type { ContentfulOptimization, EventResult } from '../../src/browser/optimization.js';
@@ -185,7 +185,7 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
     if (keys.length) return `localStorage ${keys.join(', ')}`;
     const cookies = document.cookie.split(';').map((c) => c.trim().split('=')[0]!).filter((n) => n === 'ctfl-opt-aid' || n.startsWith('kndctr_'));
     if (cookies.length) return `cookies ${cookies.join(', ')}`;
-    if (await readIdbStateEntries(org)) return 'IndexedDB state entries';
+    if (await readStoredStateEntries(org)) return 'stored state entries';
     const queues = (await idbEntries(queueStore())).filter(([k]) => String(k).startsWith(`${org}:`));
     if (queues.length) return 'IndexedDB queues';
     return undefined;

@@ -1,5 +1,5 @@
-// Hardening (issue 9): tampered durable state. Every localStorage key the SDK reads, the IndexedDB
-// queue and state-entry records, state entries in API answers and the ctfl-opt-aid cookie are
+// Hardening: tampered durable state. Every localStorage key the SDK reads (state entries included),
+// the IndexedDB queue records, state entries in API answers and the ctfl-opt-aid cookie are
 // filled with malformed, oversized and wrong-shape values (test/fixtures/tamper-values.ts) and with
 // prototype-pollution keys. Each must be ignored — never used, never sent to the API — and removed,
 // without an exception reaching the page and without polluting Object.prototype. A cookie is a
@@ -8,8 +8,8 @@ import { createStore, entries as idbEntries, get as idbGet, set as idbSet, clear
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, insightsRequestsFor, makeProfile,
-  profileIdInPath, readCookieValue, readIdbStateEntries, requestsFor, responseBody, stateEntryPrefix, uniqueOrg, waitFor,
-  watchPageErrors, writeIdbStateEntries,
+  profileIdInPath, readCookieValue, readStoredStateEntries, requestsFor, responseBody, stateEntryPrefix, uniqueOrg, waitFor,
+  watchPageErrors, writeStoredStateEntries,
 } from '../helpers/browser.js';
 import { TAMPER_VALUES } from '../fixtures/tamper-values.js';
 
@@ -265,7 +265,7 @@ describe('tampered durable state is ignored and removed', () => {
   });
 
   // -----------------------------------------------------------------------------------------------
-  // IndexedDB: durable state entries
+  // localStorage: durable state entries
 
   const entryRows: Array<[string, (org: string) => unknown]> = [
     ...TAMPER_VALUES.map(([name, raw]): [string, (org: string) => unknown] => [`the string ${name}`, () => raw]),
@@ -280,33 +280,33 @@ describe('tampered durable state is ignored and removed', () => {
     ['an entry with a __proto__ key', (org) => [JSON.parse(`{"__proto__":{"polluted":"yes"},"key":"${stateEntryPrefix(org)}x","value":"tampered","expiresAt":${Date.now() + 60_000}}`)]],
   ];
 
-  it(`IndexedDB state entries (${entryRows.length} malformed values): never sent, and removed`, async function () {
+  it(`stored state entries (${entryRows.length} malformed values): never sent, and removed`, async function () {
     this.timeout(60_000);
     for (const [name, make] of entryRows) {
       const org = uniqueOrg('tamper-se');
-      await writeIdbStateEntries(org, make(org) as unknown[]);
+      await writeStoredStateEntries(org, make(org) as unknown[]);
       const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
       await sdk.ready;
       await sdk.page();
       const [request] = await experienceRequestsFor(org);
       ok(!JSON.stringify(request!.body).includes('tampered'), `${name}: not sent`);
-      await waitFor(async () => !JSON.stringify((await readIdbStateEntries(org)) ?? []).includes('tampered'), 2000, `${name}: removed from IndexedDB`);
+      await waitFor(async () => !JSON.stringify((await readStoredStateEntries(org)) ?? []).includes('tampered'), 2000, `${name}: removed from localStorage`);
       notPolluted(name);
       sdk.destroy();
     }
   });
 
-  it('IndexedDB state entries: a malformed entry next to a valid one goes, the valid one is sent and kept', async () => {
+  it('stored state entries: a malformed entry next to a valid one goes, the valid one is sent and kept', async () => {
     const org = uniqueOrg('tamper-se');
     const good = { key: `${stateEntryPrefix(org)}good`, value: 'kept', expiresAt: Date.now() + 60_000 };
-    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}bad`, value: 42, expiresAt: Date.now() + 60_000 }, good]);
+    await writeStoredStateEntries(org, [{ key: `${stateEntryPrefix(org)}bad`, value: 42, expiresAt: Date.now() + 60_000 }, good]);
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
     await sdk.ready;
     await sdk.page();
     const [request] = await experienceRequestsFor(org);
     deepEqual(request!.body.meta.state.entries, [{ key: good.key, value: 'kept' }]);
-    await waitFor(async () => !JSON.stringify(await readIdbStateEntries(org)).includes('"bad"'), 2000, 'the malformed entry removed');
-    ok(JSON.stringify(await readIdbStateEntries(org)).includes('"kept"'), 'the valid entry kept');
+    await waitFor(async () => !JSON.stringify(await readStoredStateEntries(org)).includes('"bad"'), 2000, 'the malformed entry removed');
+    ok(JSON.stringify(await readStoredStateEntries(org)).includes('"kept"'), 'the valid entry kept');
   });
 
   // -----------------------------------------------------------------------------------------------
@@ -373,8 +373,8 @@ describe('tampered durable state is ignored and removed', () => {
       const sent = JSON.stringify(second!.body.meta?.state?.entries ?? []);
       ok(!sent.includes('tampered') && !sent.includes('4242'), `${name}: not sent back (${sent.slice(0, 200)})`);
       ok(sent.includes('"kept"'), `${name}: the valid entry next to it is sent back`);
-      await waitFor(() => readIdbStateEntries(org), 2000, `${name}: durable entries`);
-      ok(!JSON.stringify(await readIdbStateEntries(org)).includes('tampered'), `${name}: not stored`);
+      await waitFor(() => readStoredStateEntries(org), 2000, `${name}: durable entries`);
+      ok(!JSON.stringify(await readStoredStateEntries(org)).includes('tampered'), `${name}: not stored`);
       ok(!document.cookie.includes('tampered'), `${name}: no cookie`);
       notPolluted(name);
       sdk.destroy();

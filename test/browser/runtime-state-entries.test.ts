@@ -1,10 +1,10 @@
 // client-state-protocol.txt: `state:store` handles in Experience responses are kept client-side,
 // respecting maxAge, and every un-expired entry goes back in `meta.state.entries`. Durable entries
-// follow persistence consent (IndexedDB, or first-party cookies in cookie mode).
+// follow persistence consent (localStorage, or first-party cookies in cookie mode).
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, cookieInfo, ENGINE, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readIdbStateEntries,
-  responseBody, sleep, stateEntryPrefix, uniqueOrg, waitFor, writeIdbStateEntries,
+  clearBrowserState, cookieInfo, ENGINE, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readStoredStateEntries,
+  responseBody, sleep, stateEntryPrefix, uniqueOrg, waitFor, writeStoredStateEntries,
 } from '../helpers/browser.js';
 
 const keysSent = (req: { body: any } | undefined) => ((req?.body?.meta?.state?.entries ?? []) as Array<{ key: string }>).map((e) => e.key).sort();
@@ -30,8 +30,8 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     const org = uniqueOrg('state');
     const first = createRuntime({ clientId: org, defaults: { consent: true } });
     await first.page();
-    await waitFor(() => readIdbStateEntries(org), 2000, 'durable entries');
-    const stored = (await readIdbStateEntries(org))!.map((e) => e.key);
+    await waitFor(() => readStoredStateEntries(org), 2000, 'durable entries');
+    const stored = (await readStoredStateEntries(org))!.map((e) => e.key);
     deepEqual(stored, [`kndctr_${org}_session`], 'consent_check (no maxAge) is not durable');
     first.destroy();
     const next = createRuntime({ clientId: org, defaults: { consent: true } });
@@ -40,28 +40,28 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     deepEqual(keysSent(reqs[1]), [`kndctr_${org}_session`], 'the next page load only has the durable entry');
   });
 
-  it('durable entries (maxAge) go to IndexedDB with their expiry when persistence consent is true', async () => {
+  it('durable entries (maxAge) go to localStorage with their expiry when persistence consent is true', async () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     const before = Date.now();
     await sdk.page();
-    const stored = await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'IndexedDB entries');
+    const stored = await waitFor(() => readStoredStateEntries(sdk.config.clientId), 2000, 'stored entries');
     equal(stored.length, 1);
     equal(stored[0].value, sdk.state.profile!.session.id);
     ok(Math.abs(stored[0].expiresAt - (before + 1800_000)) < 10_000, 'expiresAt = now + maxAge');
   });
 
-  it('durable entries are not written to IndexedDB without persistence consent', async () => {
+  it('durable entries are not written to localStorage without persistence consent', async () => {
     const sdk = createRuntime({ defaults: { consent: true, persistenceConsent: false } });
     await sdk.page();
     await sdk.page();
     await sleep(50);
-    equal(await readIdbStateEntries(sdk.config.clientId), undefined);
+    equal(await readStoredStateEntries(sdk.config.clientId), undefined);
     deepEqual(keysSent((await experienceRequestsFor(sdk.config.clientId))[1]).length, 2, 'but kept in memory for this page');
   });
 
   it('durable entries are loaded by a new runtime (the next page load) and sent with its first request', async () => {
     const org = uniqueOrg('state');
-    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'opaque==', expiresAt: Date.now() + 60_000 }]);
+    await writeStoredStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'opaque==', expiresAt: Date.now() + 60_000 }]);
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
     await sdk.ready;
     await sdk.page();
@@ -71,7 +71,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
 
   it('expired durable entries are filtered out and never sent', async () => {
     const org = uniqueOrg('state');
-    await writeIdbStateEntries(org, [
+    await writeStoredStateEntries(org, [
       { key: `${stateEntryPrefix(org)}old`, value: 'stale', expiresAt: Date.now() - 1000 },
       { key: `${stateEntryPrefix(org)}fresh`, value: 'ok', expiresAt: Date.now() + 60_000 },
       { key: `${stateEntryPrefix(org)}broken`, value: 42, expiresAt: Date.now() + 60_000 },
@@ -101,12 +101,12 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     const org = sdk.config.clientId;
     await sdk.page();
-    await waitFor(() => readIdbStateEntries(org), 2000);
+    await waitFor(() => readStoredStateEntries(org), 2000);
     await injectFault({ organization: org, api: 'experience', status: 200, body: responseBody(sdk.state.profile!.id, {
       handle: handle([{ key: `kndctr_${org}_session`, maxAge: 0 }]),
     }) });
     await sdk.page();
-    await waitFor(async () => (await readIdbStateEntries(org)) === undefined, 2000, 'durable copy removed');
+    await waitFor(async () => (await readStoredStateEntries(org)) === undefined, 2000, 'durable copy removed');
     await sdk.page();
     ok(!keysSent((await experienceRequestsFor(org))[2]).includes(`kndctr_${org}_session`));
   });
@@ -145,7 +145,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     equal(cookie?.sameSite, 'lax', 'attrs.SameSite from the response');
     ok(Math.abs(cookie!.expires! - (Date.now() + 1800_000)) < 60_000, 'Max-Age from maxAge');
     equal(await cookieInfo(`kndctr_${org}_consent_check`), undefined, 'session-only entries are not cookies');
-    equal(await readIdbStateEntries(org), undefined, 'not in IndexedDB');
+    equal(await readStoredStateEntries(org), undefined, 'not in localStorage');
     sdk.destroy();
     const next = createRuntime(config);
     await next.page();
@@ -168,23 +168,23 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     equal(cookie?.secure, true);
   });
 
-  it('cookie mode is not used when the page is not on the configured domain (IndexedDB instead)', async () => {
+  it('cookie mode is not used when the page is not on the configured domain (localStorage instead)', async () => {
     const sdk = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: 'example.com' } });
     await sdk.page();
     equal(await cookieInfo(`kndctr_${sdk.config.clientId}_session`), undefined);
-    await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'IndexedDB instead');
+    await waitFor(() => readStoredStateEntries(sdk.config.clientId), 2000, 'localStorage instead');
   });
 
-  it('consent({ persistence: false }) removes durable entries (IndexedDB and cookies) and keeps the in-memory session', async () => {
+  it('consent({ persistence: false }) removes durable entries (localStorage and cookies) and keeps the in-memory session', async () => {
     const idb = createRuntime({ defaults: { consent: true } });
     await idb.page();
-    await waitFor(() => readIdbStateEntries(idb.config.clientId), 2000);
+    await waitFor(() => readStoredStateEntries(idb.config.clientId), 2000);
     idb.consent({ persistence: false });
-    await waitFor(async () => (await readIdbStateEntries(idb.config.clientId)) === undefined, 2000, 'IndexedDB entries removed');
+    await waitFor(async () => (await readStoredStateEntries(idb.config.clientId)) === undefined, 2000, 'stored entries removed');
     await idb.page();
     equal(keysSent((await experienceRequestsFor(idb.config.clientId))[1]).length, 2, 'this page session keeps its entries');
     await sleep(50);
-    equal(await readIdbStateEntries(idb.config.clientId), undefined, 'and does not write them again');
+    equal(await readStoredStateEntries(idb.config.clientId), undefined, 'and does not write them again');
 
     const cookies = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } });
     await cookies.page();
@@ -195,10 +195,10 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
 
   it('persistence consent that resolves to false at startup removes durable entries of a previous visit', async () => {
     const org = uniqueOrg('state');
-    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'old', expiresAt: Date.now() + 60_000 }]);
+    await writeStoredStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'old', expiresAt: Date.now() + 60_000 }]);
     document.cookie = `${stateEntryPrefix(org)}identity=old; Path=/; Max-Age=600`;
     const sdk = createRuntime({ clientId: org, defaults: { consent: true, persistenceConsent: false } });
-    await waitFor(async () => (await readIdbStateEntries(org)) === undefined, 2000, 'IndexedDB entries removed');
+    await waitFor(async () => (await readStoredStateEntries(org)) === undefined, 2000, 'stored entries removed');
     equal(await cookieInfo(`${stateEntryPrefix(org)}identity`), undefined, 'cookie entries removed');
     await sdk.page();
     equal((await experienceRequestsFor(org))[0]!.body.meta, undefined, 'and not sent');
@@ -207,45 +207,45 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
   it('persistence consent granted later writes the entries held in memory', async () => {
     const sdk = createRuntime();
     await sdk.page();
-    equal(await readIdbStateEntries(sdk.config.clientId), undefined);
+    equal(await readStoredStateEntries(sdk.config.clientId), undefined);
     sdk.consent(true);
-    const stored = await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'entries written on consent');
+    const stored = await waitFor(() => readStoredStateEntries(sdk.config.clientId), 2000, 'entries written on consent');
     deepEqual(stored.map((e: { key: string }) => e.key), [`kndctr_${sdk.config.clientId}_session`]);
   });
 
   it('reset() forgets every entry', async () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     await sdk.page();
-    await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000);
+    await waitFor(() => readStoredStateEntries(sdk.config.clientId), 2000);
     sdk.reset();
-    await waitFor(async () => (await readIdbStateEntries(sdk.config.clientId)) === undefined, 2000, 'durable copies removed');
+    await waitFor(async () => (await readStoredStateEntries(sdk.config.clientId)) === undefined, 2000, 'durable copies removed');
     await sdk.page();
     equal((await experienceRequestsFor(sdk.config.clientId))[1]!.body.meta, undefined, 'nothing sent after reset');
   });
-  it('persistence withdrawn while stored entries are still being read: nothing is written back to IndexedDB', async () => {
+  it('persistence withdrawn right after start: nothing is written back to localStorage', async () => {
     const org = uniqueOrg('state');
     // An expired entry beside a valid one: reading them back rewrites the record without the expired one.
-    await writeIdbStateEntries(org, [
+    await writeStoredStateEntries(org, [
       { key: `${stateEntryPrefix(org)}old`, value: 'stale', expiresAt: Date.now() - 1000 },
       { key: `${stateEntryPrefix(org)}identity`, value: 'kept', expiresAt: Date.now() + 60_000 },
     ]);
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
-    sdk.consent({ persistence: false }); // before the IndexedDB read has answered
+    sdk.consent({ persistence: false }); // right after the stored entries were read
     await sdk.ready;
     await sleep(100);
-    equal(await readIdbStateEntries(org), undefined, 'the withdrawal removed the record and nothing brought it back');
+    equal(await readStoredStateEntries(org), undefined, 'the withdrawal removed the record and nothing brought it back');
   });
 
-  it('reset() while stored entries are still being read: the old entries are not sent afterwards', async () => {
+  it('reset() right after start: the old entries are not sent afterwards', async () => {
     const org = uniqueOrg('state');
-    await writeIdbStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'previous-visitor', expiresAt: Date.now() + 60_000 }]);
+    await writeStoredStateEntries(org, [{ key: `${stateEntryPrefix(org)}identity`, value: 'previous-visitor', expiresAt: Date.now() + 60_000 }]);
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
-    sdk.reset(); // before the IndexedDB read has answered
+    sdk.reset(); // right after the stored entries were read
     await sdk.ready;
     await sdk.page();
     equal((await experienceRequestsFor(org))[0]!.body.meta, undefined, 'nothing of the previous identity is sent');
     await sleep(50);
-    const stored: Array<{ value: string }> = (await readIdbStateEntries(org)) ?? [];
+    const stored: Array<{ value: string }> = (await readStoredStateEntries(org)) ?? [];
     ok(!stored.some((x) => x.value === 'previous-visitor'), 'nor stored again');
   });
 });

@@ -1,7 +1,6 @@
 // Shared helpers for browser tests: the real emulator started by web-test-runner.config.mjs, a
 // fresh organization id per test (isolation without restarts), and clean browser storage.
 import { executeServerCommand } from '@web/test-runner-commands';
-import { clear as idbClear, createStore, get as idbGet, set as idbSet } from 'idb-keyval';
 import { ContentfulOptimization, type RuntimeDependencies } from '../../src/browser/optimization.js';
 import type { OptimizationConfig } from '../../src/browser/config.js';
 import type { Profile } from '../../src/core/wire.js';
@@ -13,7 +12,7 @@ export const EMULATOR = window.__EMULATOR_URL__;
 let n = 0;
 export const uniqueOrg = (label = 'org') => `${label}-${Date.now().toString(36)}-${(n++).toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
-/** Removes every cookie this page can see, localStorage and the state-entry IndexedDB store. */
+/** Removes every cookie this page can see, localStorage and sessionStorage. */
 export async function clearBrowserState(): Promise<void> {
   localStorage.clear();
   sessionStorage.clear();
@@ -24,7 +23,6 @@ export async function clearBrowserState(): Promise<void> {
     // character): it is expired by writing its value alone.
     document.cookie = pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=; Path=/; Max-Age=0` : `${pair}; Path=/; Max-Age=0`;
   }
-  try { await idbClear(stateEntryStore()); } catch { /* none yet */ }
   document.getElementById('ctfl-optimization-data')?.remove();
 }
 
@@ -149,11 +147,20 @@ export async function cookieInfo(name: string): Promise<CookieInfo | undefined> 
 /** This run's engine: chromium, firefox or webkit. */
 export const ENGINE = (window as unknown as { __ENGINE__?: string }).__ENGINE__ ?? 'chromium';
 
-/** The durable client-state entries a runtime keeps in IndexedDB for this organization. */
-export const stateEntryStore = () => createStore('ctfl-optimization', 'state-entries');
+/** The durable client-state entries a runtime keeps in localStorage for this organization (outside cookie mode). */
 export const stateEntryPrefix = (org: string) => `kndctr_${org}_`;
-export const readIdbStateEntries = (org: string) => idbGet<any[]>(`${stateEntryPrefix(org)}entries`, stateEntryStore());
-export const writeIdbStateEntries = (org: string, entries: unknown[]) => idbSet(`${stateEntryPrefix(org)}entries`, entries, stateEntryStore());
+export const stateEntriesKey = (org: string) => `__ctfl_opt_state_entries__${stateEntryPrefix(org)}`;
+export async function readStoredStateEntries(org: string): Promise<any[] | undefined> {
+  const raw = localStorage.getItem(stateEntriesKey(org));
+  if (raw === null) return undefined;
+  try { return JSON.parse(raw); } catch { return [raw]; } // a tampered value, as it is
+}
+export async function writeStoredStateEntries(org: string, entries: unknown): Promise<void> {
+  localStorage.setItem(stateEntriesKey(org), typeof entries === 'string' ? entries : JSON.stringify(entries));
+}
+/** @deprecated names of the time they were in IndexedDB (kept until every suite uses the new ones). */
+export const readIdbStateEntries = readStoredStateEntries;
+export const writeIdbStateEntries = writeStoredStateEntries;
 
 /** A complete, valid Experience API profile (for defaults, storage and handoff fixtures). */
 export function makeProfile(id: string, traits: Record<string, unknown> = {}): Profile {
