@@ -3,7 +3,9 @@
 // and API failures. (test/node/server-emulator.test.mjs runs the same client against the emulator.)
 import { test, describe, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContentfulOptimization, SERVER_DEFAULT_ALLOWED_EVENT_TYPES } from '../../dist/server.mjs';
+import { ContentfulOptimization, SERVER_DEFAULT_ALLOWED_EVENT_TYPES } from '@ctfl/optimization-elements/server'; // the package's own ./server export: dist/server.mjs, typed by dist/types/server
+/** @typedef {import('@ctfl/optimization-elements/server').OptimizationError} OptimizationError */
+/** @typedef {import('@ctfl/optimization-elements/server').Profile} Profile */
 
 const BASE = 'https://experience.test/';
 const INSIGHTS = 'https://insights.test/';
@@ -16,6 +18,7 @@ const wireProfile = (id, traits = {}) => ({
 /**
  * A fetch that records every request and answers like the APIs: Experience requests get a profile
  * (`answer(request)` decides which), Insights requests `{}`.
+ * @param {(call: any, n: number) => { id: string, traits?: object, experiences?: object[], changes?: object[] } | Response | Error} [answer]
  */
 function recordingFetch(answer = (r, n) => ({ id: r.profileId ?? `new-${n}` })) {
   const calls = [];
@@ -47,7 +50,7 @@ const warnings = () => warn.mock.calls.map((c) => String(c.arguments[0]));
 
 describe('configuration', () => {
   const ok = { clientId: 'org-1' };
-  const code = (config, c, field) => assert.throws(() => new ContentfulOptimization(config), (e) => {
+  const code = (config, c, field) => assert.throws(() => new ContentfulOptimization(config), (/** @type {OptimizationError} */ e) => {
     assert.equal(e.name, 'OptimizationError');
     assert.equal(e.code, c, e.message);
     if (field) assert.match(e.message, field);
@@ -87,13 +90,13 @@ describe('configuration', () => {
 
   test('forRequest options of the wrong type fail with E056 naming the option', () => {
     const { sdk } = make();
-    for (const [options, field] of [
+    for (const [options, field] of /** @type {Array<[options: unknown, field: RegExp]>} */ ([
       [{ consent: 'yes' }, /consent/], [{ consent: { events: 'true' } }, /consent\.events/], [{ locale: 'en US' }, /locale/],
       [{ preflight: 1 }, /preflight/], [{ eventContext: { page: { url: 5 } } }, /eventContext\.page/],
       [{ eventContext: { page: 'https://x.test/' } }, /eventContext\.page/], [{ eventContext: { userAgent: 5 } }, /userAgent/],
       [{ profile: 'abc' }, /profile/], [null, /options/],
-    ]) {
-      assert.throws(() => sdk.forRequest(options), (e) => e.code === 'E056' && field.test(e.message), JSON.stringify(options));
+    ])) {
+      assert.throws(() => sdk.forRequest(/** @type {never} */ (options)), (/** @type {OptimizationError} */ e) => e.code === 'E056' && field.test(e.message), JSON.stringify(options));
     }
   });
 
@@ -238,7 +241,7 @@ describe('the bound profile', () => {
     const bound = sdk.forRequest({ consent: true, preflight: true, profile: { id: 'p9' } });
     await bound.page();
     assert.equal(bound.profile.id, 'p9');
-    assert.equal(bound.profile.stableId, 'p9', 'the evaluated data of the bound profile is kept');
+    assert.equal(/** @type {Profile} */ (bound.profile).stableId, 'p9', 'the evaluated data of the bound profile is kept');
   });
 
   test('a failed Experience call is not accepted, carries the API code, warns E020 and keeps the bound profile', async () => {
@@ -313,7 +316,10 @@ describe('views and interactions', () => {
 
   test('calls in another form than the reference SDK payload objects throw E056 with the right form, and send nothing', async () => {
     const { sdk, calls } = make();
-    const request = sdk.forRequest({ consent: true, profile: { id: 'p1' } });
+    const bound = sdk.forRequest({ consent: true, profile: { id: 'p1' } });
+    // Wrong on purpose: `request` is the bound request with every method taking any arguments (the method names are still checked).
+    const request = /** @type {{ [K in keyof typeof bound]: (...args: unknown[]) => unknown }} */ (/** @type {unknown} */ (bound));
+    /** @type {Array<[call: () => unknown, message: RegExp]>} */
     const cases = [
       [() => request.track('signup'), /track\(\) takes \{ event, properties\? \}, not the string "signup": call track\(\{ event: "signup" \}\)/],
       [() => request.track('signup', { plan: 'pro' }), /call track\(\{ event: "signup", properties: \{…\} \}\)/],
@@ -336,7 +342,7 @@ describe('views and interactions', () => {
       [() => request.page({ properties: { title: null } }), /"properties\.title" must be a string/],
     ];
     for (const [call, message] of cases) {
-      assert.throws(call, (e) => e.code === 'E056' && message.test(e.message), String(call));
+      assert.throws(call, (/** @type {OptimizationError} */ e) => e.code === 'E056' && message.test(e.message), String(call));
     }
     assert.equal(calls.length, 0, 'nothing was sent');
   });

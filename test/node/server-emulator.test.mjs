@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startEmulator } from '../helpers/emulator.mjs';
 import {
   ContentfulOptimization, anonymousIdCookie, readAnonymousId, renderOptimizedEntry, serializeOptimizationData,
-} from '../../dist/server.mjs';
+} from '@ctfl/optimization-elements/server'; // the package's own ./server export: dist/server.mjs, typed by dist/types/server
 
 let emulator;
 before(async () => { emulator = await startEmulator(); });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import {
   ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, anonymousIdCookie, clearAnonymousIdCookie, readAnonymousId, readCookie,
   renderEntry, renderOptimizedEntry, serializeOptimizationData,
-} from '../../dist/server.mjs';
+} from '@ctfl/optimization-elements/server'; // the package's own ./server export: dist/server.mjs, typed by dist/types/server
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TEN_KB = 'a'.repeat(10 * 1024);
@@ -18,7 +18,7 @@ const hostileString = (maxLength = 40) => fc.oneof(
   fc.array(fc.constantFrom(...PIECES), { maxLength }).map((a) => a.join('')),
   fc.string({ maxLength: 140 }),
 );
-const throwsCode = (fn, code, re) => assert.throws(fn, (e) => e.code === code && (!re || re.test(e.message)), `expected ${code}`);
+const throwsCode = (fn, code, re) => assert.throws(fn, (/** @type {{ code?: string, message: string }} */ e) => e.code === code && (!re || re.test(e.message)), `expected ${code}`);
 
 describe('reading ctfl-opt-aid from a Cookie header', () => {
   test('finds the id among other cookies, unquoted or quoted, in a string or an array of headers', () => {
@@ -27,7 +27,7 @@ describe('reading ctfl-opt-aid from a Cookie header', () => {
     assert.equal(readAnonymousId('ctfl-opt-aid="abc"'), 'abc');
     assert.equal(readAnonymousId(['a=1', 'ctfl-opt-aid=from-second-header']), 'from-second-header');
     assert.equal(readAnonymousId('xctfl-opt-aid=abc; ctfl-opt-aidx=def'), undefined, 'other names are not the cookie');
-    for (const none of [undefined, null, '', 'ctfl-opt-aid', 'ctfl-opt-aid=', 42, {}]) assert.equal(readAnonymousId(none), undefined);
+    for (const none of [undefined, null, '', 'ctfl-opt-aid', 'ctfl-opt-aid=', 42, {}]) assert.equal(readAnonymousId(/** @type {never} not a header */ (none)), undefined);
   });
 
   test('a value that is not a profile id reads as no cookie: injection, CRLF, markup, non-ASCII, 10 KB', () => {
@@ -76,18 +76,18 @@ describe('writing and clearing ctfl-opt-aid', () => {
 
   test('an id that is not a profile id is refused (E059): attribute injection, CRLF, markup, non-ASCII, 10 KB', () => {
     for (const id of ['a; Path=/x', 'a; HttpOnly', 'a\r\nSet-Cookie: evil=1', 'a\nb', '</script>', 'café', '🍪', TEN_KB, '', ' a', undefined, null, 42, { id: 'a' }]) {
-      throwsCode(() => anonymousIdCookie(id), 'E059', /not a profile id/);
+      throwsCode(() => anonymousIdCookie(/** @type {never} also not a string */ (id)), 'E059', /not a profile id/);
     }
   });
 
   test('invalid attributes are refused (E059): domain, path, max-age, secure', () => {
     for (const domain of ['example.com; HttpOnly', 'ex ample.com', 'example.com\r\nX: 1', 'bücher.de', '', '..example.com', '-x.com', `${'a'.repeat(64)}.com`, 'a.'.repeat(130) + 'com', 7]) {
-      throwsCode(() => anonymousIdCookie('id', { domain }), 'E059', /domain/);
-      throwsCode(() => clearAnonymousIdCookie({ domain }), 'E059', /domain/);
+      throwsCode(() => anonymousIdCookie('id', { domain: /** @type {never} also not a string */ (domain) }), 'E059', /domain/);
+      throwsCode(() => clearAnonymousIdCookie({ domain: /** @type {never} */ (domain) }), 'E059', /domain/);
     }
-    for (const path of ['x', '/a; Domain=evil.com', '/a\r\nX: 1', '/é', '', 5]) throwsCode(() => anonymousIdCookie('id', { path }), 'E059', /path/);
-    for (const maxAgeSeconds of [-1, 1.5, NaN, Infinity, '60']) throwsCode(() => anonymousIdCookie('id', { maxAgeSeconds }), 'E059', /maxAgeSeconds/);
-    throwsCode(() => anonymousIdCookie('id', { secure: 'yes' }), 'E059', /secure/);
+    for (const path of ['x', '/a; Domain=evil.com', '/a\r\nX: 1', '/é', '', 5]) throwsCode(() => anonymousIdCookie('id', { path: /** @type {never} also not a string */ (path) }), 'E059', /path/);
+    for (const maxAgeSeconds of [-1, 1.5, NaN, Infinity, '60']) throwsCode(() => anonymousIdCookie('id', { maxAgeSeconds: /** @type {never} also not a number */ (maxAgeSeconds) }), 'E059', /maxAgeSeconds/);
+    throwsCode(() => anonymousIdCookie('id', { secure: /** @type {never} not a boolean */ ('yes') }), 'E059', /secure/);
     throwsCode(() => anonymousIdCookie('id', null), 'E059');
   });
 
@@ -129,7 +129,7 @@ describe('serializing OptimizationData into the handoff element', () => {
       bio: '</script><script>alert(1)</script>', comment: '<!-- <script>', amp: '&amp; &lt;', cdata: ']]>',
       lines: 'a\u2028b\u2029c', upper: '</SCRIPT >', '</script>': 'key too',
     };
-    const data = { profile: profile(traits), selectedOptimizations: [selection('e1', 1, { b: 'v' })], changes: [{ key: 'k', type: 'Variable', value: '<b>x</b>', meta: { experienceId: 'e1', variantIndex: 1 } }] };
+    const data = { profile: profile(traits), selectedOptimizations: [selection('e1', 1, { b: 'v' })], changes: [{ key: 'k', type: /** @type {const} */ ('Variable'), value: '<b>x</b>', meta: { experienceId: 'e1', variantIndex: 1 } }] };
     const html = serializeOptimizationData(data);
     const inner = handoffJson(html);
     assert.doesNotMatch(inner, /[<>&\u2028\u2029]/);
@@ -139,7 +139,7 @@ describe('serializing OptimizationData into the handoff element', () => {
   });
 
   test('only profile, selectedOptimizations and changes are written; no data writes nothing', () => {
-    const html = serializeOptimizationData({ profile: profile(), selectedOptimizations: [], changes: undefined, secret: 'x', stateEntries: [1] });
+    const html = serializeOptimizationData(/** @type {never} fields it does not know */ ({ profile: profile(), selectedOptimizations: [], changes: undefined, secret: 'x', stateEntries: [1] }));
     assert.deepEqual(Object.keys(JSON.parse(handoffJson(html))), ['profile', 'selectedOptimizations', 'changes']);
     assert.deepEqual(JSON.parse(handoffJson(html)).changes, []);
     assert.equal(serializeOptimizationData(undefined), '');
@@ -217,7 +217,7 @@ describe('rendering an optimized entry on the server', () => {
     for (const name of ['onclick="x"', 'a b', 'entry-id', 'data-ctfl-entry-id', 'DATA-CTFL-PRERENDERED', '']) {
       assert.throws(() => renderOptimizedEntry({ ...hero, attributes: { [name]: 'x' } }), TypeError, name);
     }
-    assert.throws(() => renderOptimizedEntry({ baseline: '' }), TypeError);
-    assert.throws(() => renderOptimizedEntry({ entryId: 'x' }), TypeError);
+    assert.throws(() => renderOptimizedEntry(/** @type {never} no entryId */ ({ baseline: '' })), TypeError);
+    assert.throws(() => renderOptimizedEntry(/** @type {never} no baseline */ ({ entryId: 'x' })), TypeError);
   });
 });
