@@ -45,7 +45,7 @@ const heroText = (page) => page.text('ctfl-optimized-entry.hero h1');
 test('a first-time visitor sees the baseline hero, and the pricing audience sees the variant from cache on the next page without a baseline frame', async () => {
   const { context, page } = await visitor();
   await page.goto(`${demo.url}/`);
-  await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex !== undefined);
+  await page.waitForFunction(() => (/** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.hero')))?.dataset.ctflVariantIndex !== undefined);
   assert.equal(await heroText(page), HERO_BASELINE);
   assert.equal(await page.evaluate(shownText, '.greeting ctfl-merge-tag'), 'there');
   // The probe does see painted baselines (this visitor is decided to get the baseline).
@@ -80,7 +80,7 @@ test('a first-time visitor sees the baseline hero, and the pricing audience sees
 test('a second visitor from the spring campaign sees the variant on their first page view, with their own profile', async () => {
   const { context, page } = await visitor();
   await page.goto(`${demo.url}/?utm_campaign=spring`);
-  await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex === '1');
+  await page.waitForFunction(() => (/** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.hero')))?.dataset.ctflVariantIndex === '1');
   assert.equal(await heroText(page), HERO_VARIANT);
   // Nothing was cached, so the hero stayed hidden (not the baseline) until the decision arrived.
   const frames = await page.evaluate(() => window.__frames);

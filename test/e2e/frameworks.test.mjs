@@ -66,7 +66,7 @@ const pages = async (org) => {
   return requests.flatMap((r) => r.body?.events ?? []).filter((e) => e.type === 'page').map((e) => ({ path: e.properties.path, title: e.properties.title }));
 };
 const decided = (page) => page.waitForFunction(() => {
-  const hero = document.querySelector('ctfl-optimized-entry.hero');
+  const hero = /** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.hero'));
   return hero?.dataset.ctflVariantIndex !== undefined && getComputedStyle(hero).visibility !== 'hidden';
 }, null, { timeout: 5000 });
 const forceBaseline = (page) => page.evaluate(([experienceId, baseline]) => window.optimization.setOverrides(() => ({

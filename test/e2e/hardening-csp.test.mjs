@@ -101,7 +101,7 @@ for (const [name] of POLICIES) {
     const { context, page, problems } = await visitor(servers[name]);
     // The spring campaign's audience sees the hero variant on the first page view.
     await page.goto(`${base}/?utm_campaign=spring`);
-    await page.waitForFunction(() => document.querySelector('ctfl-optimized-entry.hero')?.dataset.ctflVariantIndex === '1');
+    await page.waitForFunction(() => (/** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.hero')))?.dataset.ctflVariantIndex === '1');
     assert.equal(await page.text('ctfl-optimized-entry.hero h1'), HERO_VARIANT);
     assert.equal(await page.evaluate(shownText, 'ctfl-flag[key="hero-cta"]') !== '', true, 'the flag shows a value');
     await page.click('#consent-accept');
@@ -136,7 +136,7 @@ test('the server-rendered demo under its own strict policy plus Trusted Types: t
   try {
     const { context, page, problems } = await visitor(ssr);
     await page.goto(`${ssr.url}/?utm_campaign=spring`);
-    assert.match(ssr.last('GET', '/').headers['content-security-policy'], /require-trusted-types-for 'script'/);
+    assert.match(/** @type {string} one header */ (ssr.last('GET', '/').headers['content-security-policy']), /require-trusted-types-for 'script'/);
     assert.equal(await page.text('ctfl-optimized-entry.hero h1'), HERO_VARIANT);
     await page.waitForFunction(() => window.optimization?.state.requestState.status !== 'idle' || window.optimization?.state.profile);
     assert.deepEqual(await violations(page), []);

@@ -55,7 +55,7 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   const chosen = await page.evaluate(([id, label]) => {
     const root = document.querySelector('ctfl-preview-panel').shadowRoot;
     const forId = [...root.querySelectorAll('label')].find((l) => l.textContent.includes(id))?.htmlFor;
-    const select = forId && root.getElementById(forId);
+    const select = forId && /** @type {HTMLSelectElement | null} */ (root.getElementById(forId));
     const option = select && [...select.options].find((o) => o.textContent.trim() === label);
     if (!option) return null;
     select.value = option.value;
@@ -72,7 +72,7 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   await page.clickAndWaitForNavigation('nav a[href="/product.html"]');
   await page.waitForFunction(() => document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('aside'));
   const productTeaser = 'ctfl-optimized-entry.product-teaser';
-  await page.waitForFunction((i) => document.querySelector('ctfl-optimized-entry.product-teaser')?.dataset.ctflVariantIndex === i, String(1 - own));
+  await page.waitForFunction((i) => (/** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.product-teaser')))?.dataset.ctflVariantIndex === i, String(1 - own));
   assert.equal(await attr(productTeaser, 'data-ctfl-override'), '');
   assert.equal(await page.evaluate(() => window.optimization.profile?.id), profileId, 'the same visitor');
 

@@ -191,8 +191,6 @@ after(async () => {
   assert.equal(await emulator?.stop(), 0);
 });
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * One visitor: loads the page (twice when `reload`), stays in view long enough for a view,
  * converts or not, and leaves once everything it sent was delivered, on one of its worker's two

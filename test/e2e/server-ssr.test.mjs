@@ -147,7 +147,7 @@ test('5. the server-rendered variant equals the browser\'s decision, and no fram
   const frames = await page.evaluate(() => window.__frames);
   assert.ok(frames.includes(VARIANT), `frames: ${frames.slice(0, 5).join(' | ')}`);
   assert.ok(!frames.includes(BASELINE), `a frame painted the baseline: ${frames.slice(0, 10).join(' | ')}`);
-  const upgraded = await page.evaluate(() => ({ ...document.querySelector('ctfl-optimized-entry.hero').dataset }));
+  const upgraded = await page.evaluate(() => ({ .../** @type {HTMLElement} */ (document.querySelector('ctfl-optimized-entry.hero')).dataset }));
   assert.deepEqual(
     { entryId: upgraded.ctflEntryId, experienceId: upgraded.ctflExperienceId, variantIndex: upgraded.ctflVariantIndex },
     serverDecision,

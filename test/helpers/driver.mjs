@@ -34,7 +34,7 @@ function finder(target, arg) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 class Page {
-  /** @param {{ evaluate(expr: string): Promise<string>, click(find: string): Promise<void>, goto(url: string): Promise<void>, reload(): Promise<void>, close(opts: { runBeforeUnload?: boolean }): Promise<void>, url(): Promise<string> }} impl */
+  /** @param {{ evaluate(expr: string): Promise<string>, click(find: string): Promise<void>, goto(url: string): Promise<void>, reload(): Promise<void>, close(opts: { runBeforeUnload?: boolean }): Promise<void>, url(): Promise<string>, cookies(): Promise<ReturnType<typeof cookie>[]> }} impl */
   constructor(impl, context) { this.impl = impl; this.context = context; this.seen = new Set(); }
 
   // Problems are read before every navigation this API makes as well: Firefox shows a page restored
@@ -195,10 +195,10 @@ async function launchFirefox() {
           // would be hidden (no animation frames, IntersectionObserver or pointer events there).
           const p = await ctx.newPage(pages++ ? { type: 'window' } : undefined);
           return new Page({
-            evaluate: (expr) => p.evaluate(expr),
+            evaluate: (expr) => /** @type {Promise<string>} */ (p.evaluate(expr)),
             async click(find) {
               const handle = await p.evaluateHandle(find);
-              await handle.asElement().click();
+              await /** @type {import('puppeteer-core').ElementHandle<Element>} */ (handle.asElement()).click();
               await handle.dispose();
             },
             goto: async (url) => { await p.goto(url, { waitUntil: 'load' }); },

@@ -106,8 +106,8 @@ export async function startSite(target, { initScript = '' } = {}) {
     out.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(out);
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  await /** @type {Promise<void>} */ (new Promise((r) => server.listen(0, '127.0.0.1', r)));
+  const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   return {
     url,
     exchanges,
@@ -141,9 +141,9 @@ export async function startGate(target) {
     req.pipe(out);
   });
   server.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await /** @type {Promise<void>} */ (new Promise((r) => server.listen(0, '127.0.0.1', r)));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`,
     down() { open = false; for (const s of sockets) s.destroy(); },
     up() { open = true; },
     close: () => new Promise((r) => { server.close(() => r(undefined)); server.closeAllConnections(); }),

@@ -21,7 +21,7 @@ before(async () => {
  */
 function murmurReference(text, seed = 0) {
   const M = (1n << 32n) - 1n;
-  const mul = (a, b) => (a * b) & M;
+  const mul = (/** @type {bigint} */ a, /** @type {bigint} */ b) => (a * b) & M;
   const rotl = (x, r) => ((x << BigInt(r)) | (x >> BigInt(32 - r))) & M;
   const units = Array.from({ length: text.length }, (_, i) => BigInt(text.charCodeAt(i) & 0xff));
   let h = BigInt(seed) & M;

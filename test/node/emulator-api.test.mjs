@@ -23,7 +23,7 @@ const v2 = (org, env = 'main') => `/v2/organizations/${org}/environments/${env}`
 
 const ts = '2026-08-21T10:00:00.000Z';
 const common = () => ({ channel: 'web', messageId: randomUUID(), originalTimestamp: ts, sentAt: ts, timestamp: ts });
-function page(path, { query = {}, campaign } = {}) {
+function page(path, /** @type {{ query?: Record<string, string>, campaign?: Record<string, string> }} */ { query = {}, campaign } = {}) {
   const search = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
   const url = `https://site.example${path}${search}`;
   const p = { path, query, referrer: '', search, url };

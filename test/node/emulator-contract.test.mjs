@@ -50,7 +50,8 @@ test('createProfile → updateProfile → getProfile through the reference clien
   assert.equal(read.profile.id, id);
   assert.equal(read.profile.location.country, 'Deutschland');
 
-  const pre = await client.updateProfile({ profileId: id, events: [buildIdentifyEvent({ ...base(), traits: { firstname: 'Eve' } })] }, { preflight: true });
+  // Identify events with traits only: `userId: undefined` (the reference SDK's type asks for the field, the event then has none).
+  const pre = await client.updateProfile({ profileId: id, events: [buildIdentifyEvent({ ...base(), userId: undefined, traits: { firstname: 'Eve' } })] }, { preflight: true });
   assert.equal(pre.profile.traits.firstname, 'Eve');
   assert.equal((await client.getProfile(id)).profile.traits.firstname, 'Ada');
 
@@ -70,7 +71,7 @@ test('createProfile → updateProfile → getProfile through the reference clien
 test('upsertManyProfiles (application/json batch) is accepted and parsed', async () => {
   const profiles = await client.upsertManyProfiles({ events: [
     { ...buildPageEvent({ ...base(), properties: {} }), anonymousId: 'batch-1' },
-    { ...buildIdentifyEvent({ ...base(), traits: { plan: 'pro' } }), anonymousId: 'batch-2' },
+    { ...buildIdentifyEvent({ ...base(), userId: undefined, traits: { plan: 'pro' } }), anonymousId: 'batch-2' },
   ] }, { enabledFeatures: ['ip-enrichment'] });
   assert.deepEqual(profiles.map((p) => p.id), ['batch-1', 'batch-2']);
   assert.equal(profiles[0].location.countryCode, 'DE');
@@ -91,7 +92,8 @@ test('a 503 fault reaches the reference client as an error (its retry does not r
 });
 
 test("the emulator's variant choice equals the reference SDK's bucketing", async () => {
-  const teaser = { id: TEASER, trafficAllocation: 1, distribution: [{ index: 0, start: 0, end: 0.5 }, { index: 1, start: 0.5, end: 1 }] };
+  /** @type {import('@ninetailed/experience.js-shared').ExperienceConfiguration} */
+  const teaser = { id: TEASER, type: 'nt_experiment', components: [], trafficAllocation: 1, distribution: [{ index: 0, start: 0, end: 0.5 }, { index: 1, start: 0.5, end: 1 }] };
   const counts = [0, 0];
   for (let i = 0; i < 40; i++) {
     const data = await client.createProfile({ events: [buildPageEvent({ ...base(), properties: {} })] });

@@ -34,6 +34,7 @@ const create = '/v2/organizations/shop/environments/main/profiles';
 const good = JSON.stringify({ events: [page()] });
 const withPage = (patch) => JSON.stringify({ events: [{ ...page(), ...patch }] });
 
+/** @type {Array<[name: string, method: string, path: string, body: unknown, status: number, code: string, message: RegExp]>} */
 const table = [
   ['malformed JSON', 'POST', create, '{"events": [', 400, 'ERR_INVALID_DATA', /^body: malformed JSON/],
   ['empty body', 'POST', create, '', 400, 'ERR_INVALID_DATA', /^body: expected JSON, received an empty body$/],
@@ -109,6 +110,7 @@ test('CLI: --help prints usage and exits 0; bad flags exit 2 with a stable code'
   assert.match(help.stdout, /^Usage: ctfl-optimization serve/);
   assert.match(help.stdout, /--fail-rate P/);
   assert.equal(run(['--help']).status, 0);
+  /** @type {Array<[args: string[], message: string]>} */
   const cases = [
     [['serve', '--fail-rate', '2'], 'ctfl-opt/E101: --fail-rate must be between 0 and 1 (got "2")'],
     [['serve', '--fail-rate=abc'], 'ctfl-opt/E101: --fail-rate must be between 0 and 1 (got "abc")'],
@@ -148,8 +150,8 @@ test('CLI: a missing or invalid space file exits 2 with ctfl-opt/E102 naming the
 
 test('CLI: a busy port exits 1 with ctfl-opt/E104', async () => {
   const blocker = createServer();
-  await new Promise((r) => blocker.listen(0, '127.0.0.1', r));
-  const { port } = blocker.address();
+  await /** @type {Promise<void>} */ (new Promise((r) => blocker.listen(0, '127.0.0.1', r)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (blocker.address());
   const r = spawnSync(process.execPath, [bin, 'serve', '--port', String(port)], { encoding: 'utf8', timeout: 15000 });
   blocker.close();
   assert.equal(r.status, 1);
@@ -157,7 +159,7 @@ test('CLI: a busy port exits 1 with ctfl-opt/E104', async () => {
 });
 
 test('SIGINT and SIGTERM stop the server with exit code 0', async () => {
-  for (const signal of ['SIGINT', 'SIGTERM']) {
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
     const e = await startEmulator();
     assert.equal((await call(e.url, 'POST', '/v2/organizations/sig/environments/main/profiles', good)).status, 200);
     assert.equal(await e.stop(signal), 0, signal);

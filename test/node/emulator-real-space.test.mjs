@@ -96,7 +96,7 @@ function page(path, { query = {}, referrer = '' } = {}) {
 const identify = (userId, traits) => ({ ...common(), type: 'identify', userId, traits });
 const track = (event) => ({ ...common(), type: 'track', event, properties: {} });
 
-async function send(organization, profileId, events, { ip, features } = {}) {
+async function send(organization, profileId, events, /** @type {{ ip?: string, features?: string[] }} */ { ip, features } = {}) {
   const path = `/v2/organizations/${organization}/environments/main/profiles${profileId ? `/${profileId}` : ''}`;
   const res = await fetch(emu.url + path, {
     method: 'POST',
@@ -167,6 +167,7 @@ test('URL contains: a pricing page view makes Pricing Intent, and it lasts', { s
 
 test('traits: lifecycle stage, company size and pricing plan audiences follow identify', { skip }, async () => {
   const o = org();
+  /** @type {Array<[traits: Record<string, string>, extra: string[]]>} */
   const cases = [
     [{ lifecyclestage: 'lead' }, [aud('Lifecycle Stage: Lead')]],
     [{ lifecyclestage: 'opportunity' }, [aud('Lifecycle Stage: Opportunity')]],

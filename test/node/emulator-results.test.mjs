@@ -569,13 +569,13 @@ test('goals: --goal at start, replaced with POST /_emulator/goals, validated', a
   try {
     assert.deepEqual((await setGoals(['purchase', 'signup', 'purchase'])).json, { goals: ['purchase', 'signup'] });
     assert.deepEqual((await results(newOrg())).goals, ['purchase', 'signup']);
-    for (const [body, pattern] of [
+    for (const [body, pattern] of /** @type {Array<[body: unknown, pattern: RegExp]>} */ ([
       [{ goals: 'signup' }, /^goals: expected array/],
       [{ goals: [''] }, /^goals\[0\]: /],
       [{ goals: [], extra: true }, /extra/],
       [{ goals: Array.from({ length: 21 }, (_, i) => `g${i}`) }, /^goals: /],
       ['{"goals": [', /^body: malformed JSON/],
-    ]) {
+    ])) {
       const res = await call('POST', '/_emulator/goals', body, JSON_TYPE);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.json.error.code, 'ERR_INVALID_DATA');

@@ -24,9 +24,11 @@ const experience = (id, { name = id, audience: aud = null, sticky = false, distr
 
 // Rules in the shape Contentful's personalization app stores them (wire-format.md, nt_audience).
 const pageKey = (id, value = '') => ({ id, key: id, value, label: id, useOnce: false, category: { name: id, type: 'string', label: id } });
-const pageRule = (conditions, { operator = 'greaterThanInclusive', count = '1' } = {}) =>
+// `count` a string, as the app writes it, or a number: the emulator reads both.
+const pageRule = (conditions, /** @type {{ operator?: string, count?: number | string }} */ { operator = 'greaterThanInclusive', count = '1' } = {}) =>
   ({ type: 'page', key: '', value: '', operator, count, conditions });
 const cond = (id, operator, value, param) => ({ key: pageKey(id, param), operator, ...(value === undefined ? {} : { value }) });
+/** @param {number | string} [count] a string, as the app writes it, or a number */
 const trackRule = (event, operator = 'greaterThanInclusive', count = '1') => ({ type: 'track', key: '', value: event, operator, count });
 const traitRule = (key, operator, value) => ({ type: 'identify', key, operator, ...(value === undefined ? {} : { value }), count: 1, conditions: [] });
 const locationRule = (key, operator, value) => ({ type: 'location', key, operator, value, count: '1', conditions: [] });
@@ -84,7 +86,7 @@ let n = 0;
 const newOrg = () => `rules-${process.pid}-${++n}`;
 const ts = '2026-08-21T10:00:00.000Z';
 const common = () => ({ channel: 'web', messageId: randomUUID(), originalTimestamp: ts, sentAt: ts, timestamp: ts, context: {} });
-const page = (path, query = {}, { referrer = '', campaign } = {}) => {
+const page = (path, query = {}, /** @type {{ referrer?: string, campaign?: Record<string, string> }} */ { referrer = '', campaign } = {}) => {
   const search = Object.keys(query).length ? `?${new URLSearchParams(query)}` : '';
   const event = { ...common(), type: 'page', properties: { path, query, referrer, search, title: '', url: `https://x.example${path}${search}` } };
   if (campaign) event.context = { campaign };

@@ -247,11 +247,11 @@ function send(base, c) {
     const req = request({ host: url.hostname, port: url.port, method: c.method, path: c.path, headers: c.headers, agent }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode }));
-      res.on('error', (error) => resolve({ error: error.code ?? String(error) }));
+      res.on('error', (error) => resolve({ error: /** @type {NodeJS.ErrnoException} */ (error).code ?? String(error) }));
     });
-    if (process.env.FUZZ_DEBUG) req.on('socket', (sock) => { sock.__id ??= ++socketIds; (history[sock.__id] ??= []).push(c.i); c.socket = sock.__id; });
+    if (process.env.FUZZ_DEBUG) req.on('socket', (/** @type {import('node:net').Socket & { __id?: number }} */ sock) => { sock.__id ??= ++socketIds; (history[sock.__id] ??= []).push(c.i); c.socket = sock.__id; });
     req.setTimeout(20_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (error) => resolve({ error: error.code ?? error.message }));
+    req.on('error', (error) => resolve({ error: /** @type {NodeJS.ErrnoException} */ (error).code ?? error.message }));
     req.end(c.body);
   });
 }
@@ -448,7 +448,7 @@ test('kill -9 in the middle of a burst of writes (3 rounds, same --data) and onc
   const early = spawn(process.execPath, [bin, 'serve', '--port', '0', '--space', demoSpace, '--data', data], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, g.int(20, 250)));
   early.kill('SIGKILL');
-  await new Promise((r) => (early.exitCode !== null || early.signalCode !== null ? r() : early.once('exit', r)));
+  await /** @type {Promise<void>} */ (new Promise((r) => (early.exitCode !== null || early.signalCode !== null ? r() : early.once('exit', () => r()))));
 
   const restarted = await startEmulator(['--data', data]);
   try {
