@@ -25,7 +25,7 @@ function inside(base, urlPath) {
 /**
  * @param {{ port?: number, host?: string, emulatorUrl: string, clientId?: string, headers?: Record<string, string>, handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean | Promise<boolean> }} options
  */
-export function startDemoServer({ port = 8080, host = '127.0.0.1', emulatorUrl, headers = {}, handler } = {}) {
+export function startDemoServer({ port = 8080, host = '127.0.0.1', emulatorUrl, headers = {}, handler }) {
   const demo = join(root, 'demo');
   const dist = join(root, 'dist');
   const server = createServer(async (req, res) => {

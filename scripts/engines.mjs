@@ -113,7 +113,7 @@ export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => { const { port } = /** @type {import('node:net').AddressInfo} */ (s.address()); s.close(() => resolve(port)); });
   });
 }
 
@@ -200,7 +200,7 @@ export function webkitSessionOptions(port, browser = miniBrowserPath()) {
     hostname: '127.0.0.1',
     port,
     path: '/',
-    logLevel: 'error',
+    logLevel: /** @type {const} */ ('error'),
     connectionRetryCount: 0,
     capabilities: {
       browserName: 'MiniBrowser',
@@ -222,7 +222,7 @@ async function stopChild(child) {
 /** Firefox launch options for puppeteer-core (WebDriver BiDi; Debian's firefox-esr). */
 export function firefoxLaunchOptions() {
   return {
-    browser: 'firefox',
+    browser: /** @type {const} */ ('firefox'),
     executablePath: firefoxPath() ?? undefined,
     headless: true,
     // A closed network: no update checks, telemetry, captive-portal or remote-settings requests.

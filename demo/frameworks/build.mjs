@@ -30,6 +30,7 @@ const svelte = {
   },
 };
 
+/** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true, write: false, jsx: 'automatic', logLevel: 'warning', absWorkingDir: here,
   // Development builds of the frameworks: their warnings are on, so the tests see them.

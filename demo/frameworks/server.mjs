@@ -22,7 +22,7 @@ const json = (v) => JSON.stringify(v).replace(/</g, '\\u003c');
  * @param {{ port?: number, host?: string, emulatorUrl: string, clientId?: string }} options
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startFrameworksDemo({ port = 8082, host = '127.0.0.1', emulatorUrl, clientId = 'frameworks-demo' } = {}) {
+export async function startFrameworksDemo({ port = 8082, host = '127.0.0.1', emulatorUrl, clientId = 'frameworks-demo' } = /** @type {never} no options: the TypeError below */ ({})) {
   if (!emulatorUrl) throw new TypeError('startFrameworksDemo: pass emulatorUrl (the Experience and Insights API base URL).');
   const { bundles, renderReact } = await buildDemos();
   const css = await readFile(join(here, 'frameworks.css'));
@@ -71,8 +71,8 @@ ${head}
       if (!res.headersSent) res.writeHead(500).end();
     }
   });
-  await new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, host, resolve); });
-  const actual = server.address().port;
+  await /** @type {Promise<void>} */ (new Promise((resolve, reject) => { server.once('error', reject); server.listen(port, host, resolve); }));
+  const actual = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
     url: `http://${host}:${actual}`, port: actual,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r(undefined)); }),

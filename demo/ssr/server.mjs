@@ -55,7 +55,7 @@ const PAGES = {
  * @param {{ port?: number, host?: string, emulatorUrl: string, clientId?: string, environment?: string, trustedTypes?: boolean }} options
  * @returns {Promise<{ url: string, port: number, server: import('node:http').Server, close: () => Promise<void> }>}
  */
-export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUrl, clientId = 'demo-org', environment = 'main', trustedTypes = false } = {}) {
+export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUrl, clientId = 'demo-org', environment = 'main', trustedTypes = false } = /** @type {never} no options: the TypeError below */ ({})) {
   if (!emulatorUrl) throw new TypeError('startSsrDemo: pass emulatorUrl (the Experience and Insights API base URL).');
   // One instance per process: it holds configuration only, nothing about any visitor.
   const optimization = new ContentfulOptimization({
@@ -124,16 +124,16 @@ export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUr
     }
   });
 
-  await new Promise((resolve, reject) => {
-    server.once('error', (error) => {
+  await /** @type {Promise<void>} */ (new Promise((resolve, reject) => {
+    server.once('error', (/** @type {NodeJS.ErrnoException} */ error) => {
       // A busy port (another demo, a second `npm start`) falls back to a free one, and says so.
       if (error.code !== 'EADDRINUSE' || port === 0) return reject(error);
       console.log(`ssr demo: port ${port} is busy, using a free port instead`);
       server.listen(0, host, resolve);
     });
     server.listen(port, host, resolve);
-  });
-  const actual = server.address().port;
+  }));
+  const actual = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
   return {
     url: `http://${host}:${actual}`,
     port: actual,
