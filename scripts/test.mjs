@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: everything, in order — build, type-check, Node suites (emulator, server), then for each
-// browser engine (Chromium, Firefox, WebKit) the browser suites and the end-to-end suites — then one
-// line per engine and one closing line `N passed, N failed`.
+// `npm test`: everything, in order — build, type-check (the sources, then the suites), Node suites
+// (emulator, server), then for each browser engine (Chromium, Firefox, WebKit) the browser suites and
+// the end-to-end suites — then one line per engine and one closing line `N passed, N failed`.
 //
 //   npm test                          all three engines
 //   npm test -- --engine firefox      one engine (repeatable, or comma separated; or CTFL_ENGINES=…)
@@ -39,6 +39,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { void stopDisp
 const steps = [
   ['build', process.execPath, ['scripts/build.mjs']],
   ['typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // The suites themselves: the browser ones as browser code (no Node types), the Node and end-to-end
+  // ones as checked JavaScript against dist/types (hence after the build).
+  ['typecheck tests (browser)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test-browser.json']],
+  ['typecheck tests (node)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test-node.json']],
   hasTests('test/node', /\.test\.mjs$/) && ['node tests', process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'test/node/']],
   ...engines.flatMap((engine) => [
     hasTests('test/browser', /\.test\.ts$/) && [`browser tests (${engine})`, process.execPath, ['node_modules/@web/test-runner/dist/bin.js'], engine],
