@@ -27,7 +27,7 @@ import {
 } from '../browser/overrides.js';
 import { DEFAULT_EXPERIENCE_URL } from '../core/api.js';
 import { getFlag } from '../core/resolve.js';
-import type { ExperienceResult, ResultsResponse } from '../emulator/results.js';
+import type { ExperienceResult, ResultsResponse } from '../emulator/results-types.js';
 import { count, goalLine, srmText, tooFewText, variantLabel } from '../emulator/results-format.js';
 import type { Json, SelectedOptimization } from '../core/wire.js';
 import type { Unsubscribe } from '../core/store.js';

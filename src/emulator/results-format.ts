@@ -2,7 +2,7 @@
  * How result figures read as text, shared by the emulator's dashboard (server and browser) and
  * the preview panel, so all three say the same thing. Pure string functions.
  */
-import type { ExperienceResult, GoalResult } from './results.js';
+import type { ExperienceResult, GoalResult } from './results-types.js';
 
 const MINUS = '\u2212';
 

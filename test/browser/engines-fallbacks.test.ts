@@ -157,7 +157,7 @@ describe('fallbacks in every engine', () => {
       frame.src = `/test/fixtures/engines/no-features.html#${encodeURIComponent(JSON.stringify({ org, emulator: EMULATOR }))}`;
       document.body.append(frame);
       await loaded;
-      const win = frame.contentWindow as Window & { optimization: any; problems: string[] };
+      const win = frame.contentWindow as Window & typeof globalThis & { optimization: any; problems: string[] };
       return { win, doc: frame.contentDocument!, sdk: win.optimization };
     };
     const a = await open();

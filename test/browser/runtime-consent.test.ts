@@ -3,7 +3,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, insightsEventsFor,
-  makeProfile, readIdbStateEntries, requestsFor, sleep, watchPageErrors, waitFor,
+  makeProfile, readStoredStateEntries, requestsFor, sleep, watchPageErrors, waitFor,
 } from '../helpers/browser.js';
 import type { BlockedEvent } from '../../src/core/consent.js';
 import type { ContentfulOptimization } from '../../src/browser/optimization.js';
@@ -76,7 +76,7 @@ describe('consent (consent-management.txt)', () => {
       equal((await requestsFor(sdk.config.clientId)).length, 0, 'no request at all');
       deepEqual(Object.keys(localStorage), [], 'no localStorage');
       equal(document.cookie, '', 'no cookie');
-      equal(await readIdbStateEntries(sdk.config.clientId), undefined, 'no IndexedDB');
+      equal(await readStoredStateEntries(sdk.config.clientId), undefined, 'no stored state entries');
       equal(sdk.state.blockedEvents.length, 8);
     });
 
@@ -91,7 +91,7 @@ describe('consent (consent-management.txt)', () => {
       ok(sdk.state.profile, 'the profile is available in memory');
       deepEqual(continuityKeys(), [], 'no durable profile continuity in localStorage');
       equal(document.cookie, '', 'no ctfl-opt-aid');
-      equal(await readIdbStateEntries(sdk.config.clientId), undefined, 'no durable state entries');
+      equal(await readStoredStateEntries(sdk.config.clientId), undefined, 'no durable state entries');
     });
 
     it('default-on accepted context: defaults.consent true sends isConsentGiven true and writes durable continuity', async () => {
@@ -104,7 +104,7 @@ describe('consent (consent-management.txt)', () => {
       ok(localStorage.getItem('__ctfl_opt_selected-optimizations__'));
       ok(localStorage.getItem('__ctfl_opt_changes__'));
       ok(document.cookie.includes(`ctfl-opt-aid=${data!.profile.id}`));
-      await waitFor(() => readIdbStateEntries(sdk.config.clientId), 2000, 'durable state entries');
+      await waitFor(() => readStoredStateEntries(sdk.config.clientId), 2000, 'durable state entries');
     });
 
     it('default-on accepted context with defaults.persistenceConsent false: events flow, profile continuity is deferred', async () => {
@@ -117,7 +117,7 @@ describe('consent (consent-management.txt)', () => {
       deepEqual(continuityKeys(), []);
       equal(document.cookie, '');
       await sleep(50);
-      equal(await readIdbStateEntries(sdk.config.clientId), undefined);
+      equal(await readStoredStateEntries(sdk.config.clientId), undefined);
     });
   });
 

@@ -158,9 +158,6 @@ export async function readStoredStateEntries(org: string): Promise<any[] | undef
 export async function writeStoredStateEntries(org: string, entries: unknown): Promise<void> {
   localStorage.setItem(stateEntriesKey(org), typeof entries === 'string' ? entries : JSON.stringify(entries));
 }
-/** @deprecated names of the time they were in IndexedDB (kept until every suite uses the new ones). */
-export const readIdbStateEntries = readStoredStateEntries;
-export const writeIdbStateEntries = writeStoredStateEntries;
 
 /** A complete, valid Experience API profile (for defaults, storage and handoff fixtures). */
 export function makeProfile(id: string, traits: Record<string, unknown> = {}): Profile {
