@@ -2,11 +2,11 @@
 // Builds every bundle into dist/ with esbuild. Entries whose source does not exist yet are skipped,
 // so the build works at every stage of the project.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { umdOptions } from './esbuild-umd.mjs';
+import { compact, umdOptions } from './esbuild-umd.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -23,13 +23,15 @@ const umd = umdOptions(pkg.version, pkg.name);
  * A chunk of the script-tag bundle (dist/optimization.<name>.js) takes what it `share`s from the
  * bundle that loaded it (src/chunks/shared.ts), never a copy: `registry` (one registry means one
  * runtime for every element) and, for chunks whose elements extend it, `base-element` (the elements'
- * base class, src/elements/base.ts) and `parts` (what a chunk brings the runtime, src/browser/parts.ts).
+ * base class, src/elements/base.ts) `parts` (what a chunk brings the runtime, src/browser/parts.ts) and `route-state`
+ * (route changes under way, which route tracking sets and the entries read).
  * A chunk built on LitElement bundles its own lit.
  */
 const SHARED_MODULES = {
   registry: { filter: /\/browser\/registry\.js$/, exports: 'currentRuntime, onRuntime, provideRuntime' },
   'base-element': { filter: /elements\/base\.js$|^\.\/base\.js$/, exports: 'BaseElement' },
   parts: { filter: /\/browser\/parts\.js$/, exports: 'parts' },
+  'route-state': { filter: /\/route-state\.js$/, exports: 'routesPending' },
 };
 const sharedWithBundle = (share) => ({
   name: 'shared-with-bundle',
@@ -49,8 +51,8 @@ export const { ${SHARED_MODULES[path].exports} } = s;`,
 const chunks = [
   { entry: 'src/chunks/consent-bridge.ts', name: 'consent-bridge', share: ['registry', 'base-element'] },
   { entry: 'src/chunks/preview.ts', name: 'preview', share: ['registry'] },
-  // Loaded after the first Experience request has left (src/browser/durable-queues.ts).
-  { entry: 'src/chunks/persistence.ts', name: 'persistence', share: ['parts'] },
+  // Loaded after the first Experience request has left (src/browser/durable-queues.ts, src/umd.ts).
+  { entry: 'src/chunks/deferred.ts', name: 'deferred', share: ['parts', 'route-state'] },
 ];
 
 /** @type {import('esbuild').BuildOptions[]} */
@@ -86,6 +88,14 @@ await Promise.all(
     .filter((t) => existsSync(t.entryPoints[0].in ?? t.entryPoints[0]))
     .map((t) => build({ bundle: true, logLevel: 'warning', ...t })),
 );
+// The script-tag bundle and its chunks: terser's pass after esbuild's (scripts/esbuild-umd.mjs).
+await Promise.all(['optimization.umd.js', ...chunks.map((c) => `optimization.${c.name}.js`)].map(async (file) => {
+  const path = join('dist', file);
+  if (!existsSync(path)) return;
+  const out = await compact(readFileSync(path, 'utf8'), readFileSync(`${path}.map`, 'utf8'), file);
+  writeFileSync(path, out.code);
+  if (out.map) writeFileSync(`${path}.map`, out.map);
+}));
 
 // Type declarations (dist/types) and the Custom Elements Manifest (dist/custom-elements.json), so
 // editors and Storybook know every element's attributes, properties, events and slots.

@@ -21,7 +21,7 @@ import { defineContentElements } from './elements/define.js';
 import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
 import { SHARED, shared } from './chunks/shared.js';
 import { PREVIEW_SESSION_KEY } from './browser/overrides.js';
-import { trackRouteChanges } from './browser/navigation.js';
+import { parts } from './browser/parts.js';
 
 type Callback = (sdk: ContentfulOptimization) => void;
 interface Stub extends Array<Callback> {}
@@ -37,7 +37,7 @@ let bridgeLoaded: Promise<void> | undefined;
 const script = document.currentScript as HTMLScriptElement | null;
 
 if (g.__ctflOptimizationLoaded__) {
-  console.warn('ctfl-opt/E005: the optimization script is included more than once; the extra copy did nothing. Remove the duplicate <script> tag.');
+  console.warn('ctfl-opt/E005: the optimization script is included twice; the second copy did nothing. Remove one <script> tag.');
 } else {
   g.__ctflOptimizationLoaded__ = true;
   defineContentElements();
@@ -68,7 +68,7 @@ function loadWhenUsed(tag: string, chunk: ChunkName): Promise<void> | undefined 
   function check(): Promise<void> | undefined {
     if (!found.length) return undefined;
     observer.disconnect();
-    return loadChunk(chunk).catch((error: Error) => console.warn(error.message));
+    return loadChunk(chunk).catch(warnOf);
   }
   observer.observe(document, { childList: true, subtree: true });
   return check();
@@ -88,17 +88,24 @@ function init(config: OptimizationConfig): ContentfulOptimization {
   // preview panel, from its own chunk.
   try {
     if (/[?&]ctfl-preview(?:[=&]|$)/.test(location.search) || sessionStorage.getItem(PREVIEW_SESSION_KEY)) {
-      sdk.preview().catch((error: Error) => console.warn(error.message));
+      sdk.preview().catch(warnOf);
     }
   } catch { /* no sessionStorage here: no preview session either */ }
   if (config.autoPage !== false) {
     if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
     else void sdk.page();
-    // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only).
-    if (config.autoPage !== 'load') trackRouteChanges(sdk);
+    // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only), from
+    // the deferred chunk; a route change made before it arrives is reported when it does.
+    if (config.autoPage !== 'load') {
+      const since = { route: location.pathname + location.search, url: location.href };
+      loadChunk('deferred').then(() => parts.trackRouteChanges?.(sdk, window, since), warnOf);
+    }
   }
   return sdk;
 }
+
+/** A chunk that could not be loaded (E008) is reported, and the page goes on without it. */
+function warnOf(error: Error): void { console.warn(error.message); }
 
 function run(fn: unknown, sdk: ContentfulOptimization): void {
   if (typeof fn !== 'function') return;
@@ -113,23 +120,25 @@ function readConfig(): OptimizationConfig | undefined {
   if (d.clientId) attr.clientId = d.clientId;
   if (d.environment) attr.environment = d.environment;
   if (d.locale) attr.locale = d.locale;
-  if (d.experienceUrl || d.insightsUrl || d.features || d.preflight) {
-    attr.api = {
-      ...(d.experienceUrl ? { experienceBaseUrl: d.experienceUrl } : {}),
-      ...(d.insightsUrl ? { insightsBaseUrl: d.insightsUrl } : {}),
-      ...(d.features ? { enabledFeatures: list(d.features) } : {}),
-      ...(d.preflight ? { preflight: d.preflight === 'true' } : {}),
-    };
-  }
+  const api: NonNullable<OptimizationConfig['api']> = {};
+  if (d.experienceUrl) api.experienceBaseUrl = d.experienceUrl;
+  if (d.insightsUrl) api.insightsBaseUrl = d.insightsUrl;
+  if (d.features) api.enabledFeatures = list(d.features);
+  if (d.preflight) api.preflight = d.preflight === 'true';
   if (d.allowedEventTypes !== undefined) attr.allowedEventTypes = list(d.allowedEventTypes);
+  const defaults: NonNullable<OptimizationConfig['defaults']> = {};
   const consent = bool(d.consent, 'data-consent');
   const persistence = bool(d.persistenceConsent, 'data-persistence-consent');
-  if (consent !== undefined || persistence !== undefined) {
-    attr.defaults = { ...(consent !== undefined ? { consent } : {}), ...(persistence !== undefined ? { persistenceConsent: persistence } : {}) };
-  }
-  if (d.cookieDomain || d.cookieExpires) {
-    attr.cookie = { ...(d.cookieDomain ? { domain: d.cookieDomain } : {}), ...(d.cookieExpires ? { expires: Number(d.cookieExpires) } : {}) };
-  }
+  if (consent !== undefined) defaults.consent = consent;
+  if (persistence !== undefined) defaults.persistenceConsent = persistence;
+  const cookie: NonNullable<OptimizationConfig['cookie']> = {};
+  if (d.cookieDomain) cookie.domain = d.cookieDomain;
+  if (d.cookieExpires) cookie.expires = Number(d.cookieExpires);
+  // Only what the attributes give: an empty object would be a configuration of its own.
+  const some = (o: object) => (Object.keys(o).length ? o : undefined);
+  if (some(api)) attr.api = api;
+  if (some(defaults)) attr.defaults = defaults;
+  if (some(cookie)) attr.cookie = cookie;
   if (d.logLevel) attr.logLevel = d.logLevel as OptimizationConfig['logLevel'];
   if (d.autoPage !== undefined) attr.autoPage = d.autoPage === 'load' ? 'load' : d.autoPage !== 'false';
   const merged = {

@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import { NinetailedApiClient, buildPageEvent, logger } from '@ninetailed/experience.js-shared';
 import { root } from '../../test/helpers/emulator.mjs';
 import { SCENARIO_BUILD } from './weight.mjs';
+import { compact } from '../esbuild-umd.mjs';
 
 export const HERO_BASELINE = 'Personalization without the wait';
 export const HERO_VARIANT = 'Plans that grow with you';
@@ -62,7 +63,7 @@ export async function startBenchSite({ emulatorUrl }) {
 
   // The reference page's application script, bundled once per run.
   const out = await build({ ...SCENARIO_BUILD, entryPoints: [join(root, 'scripts', 'bench', 'ninetailed-page.js')] });
-  const referenceBundle = Buffer.from(out.outputFiles[0].contents);
+  const referenceBundle = Buffer.from((await compact(out.outputFiles[0].text)).code);
 
   const server = await import(pathToFileURL(join(root, 'dist', 'server.mjs')).href);
   const ours = new server.ContentfulOptimization({

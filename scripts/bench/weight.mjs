@@ -7,14 +7,15 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { umdOptions } from '../esbuild-umd.mjs';
+import { compact, umdOptions } from '../esbuild-umd.mjs';
 import { root } from '../../test/helpers/emulator.mjs';
 import { ratio } from './stats.mjs';
 
 export const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
 export const brotli = (buf) => brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
-/** How dist/optimization.umd.js is built (scripts/esbuild-umd.mjs): IIFE, minified, browser, es2022. */
+/** How dist/optimization.umd.js is built (scripts/esbuild-umd.mjs): IIFE, minified, browser, es2022, then terser's pass. */
+/** @type {import('esbuild').BuildOptions} */
 export const SCENARIO_BUILD = { ...umdOptions(), write: false, logLevel: 'silent' };
 
 /** Usage scenarios: what a page that uses only part of the package ships. */
@@ -48,10 +49,14 @@ export const REFERENCE_SCENARIOS = {
   },
 };
 
-/** Bundles one scenario source (TypeScript or JavaScript) from the package root; returns the bytes. */
+/**
+ * Bundles one scenario source (TypeScript or JavaScript) from the package root; returns the bytes.
+ * @param {string} source
+ * @param {{ loader?: import('esbuild').Loader }} [options]
+ */
 export async function bundleScenario(source, { loader = 'ts' } = {}) {
   const out = await build({ ...SCENARIO_BUILD, stdin: { contents: source, resolveDir: root, loader } });
-  return Buffer.from(out.outputFiles[0].contents);
+  return Buffer.from((await compact(out.outputFiles[0].text)).code);
 }
 
 const sizes = (buf) => ({ raw: buf.length, gzip: gzip(buf), brotli: brotli(buf) });

@@ -1,7 +1,8 @@
 /**
  * Parts loaded only on pages that use them, or only after the first request: the consent bridge
  * (script-tag bundle only; the ESM package defines it eagerly and the developer's bundler
- * tree-shakes it), the preview panel, and the durable event queues (persistence).
+ * tree-shakes it), the preview panel, and what is needed only after the first request (`deferred`:
+ * the durable event queues, and the script tag's route tracking).
  *
  * In the script-tag bundle a chunk is the sibling file `optimization.<name>.js` next to the bundle,
  * loaded with a `<script>` element that carries the bundle's CSP nonce and, where the browser has
@@ -10,7 +11,7 @@
  */
 import { OptimizationError } from '../core/log.js';
 
-export type ChunkName = 'consent-bridge' | 'preview' | 'persistence';
+export type ChunkName = 'consent-bridge' | 'preview' | 'deferred';
 
 const loading = new Map<ChunkName, Promise<void>>();
 let base = '';
@@ -37,7 +38,7 @@ async function importChunk(name: ChunkName): Promise<void> {
   // The consent bridge is defined eagerly by defineElements() in the ESM package. The preview panel
   // is a module of its own (with its own lit): the package's bundle splits it off.
   if (name === 'preview') await import('../chunks/preview.js');
-  else if (name === 'persistence') await import('../chunks/persistence.js');
+  else if (name === 'deferred') await import('../chunks/queues.js');
 }
 
 interface TrustedTypesLike {

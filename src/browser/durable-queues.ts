@@ -2,7 +2,7 @@
  * The runtime's durable event queues, loaded when first needed — never before the first Experience
  * request: the first request leaves at once, and what IndexedDB holds is merged in behind it.
  *
- * Until the persistence chunk is here, calls are kept in order and played to the store once it is
+ * Until the chunk is here (`deferred`), calls are kept in order and played to the store once it is
  * (a later `save()` supersedes an earlier one in the store itself). Nothing has been written by this
  * runtime before then, so `isWritten()` is false and `resume()` finds nothing taken over. When the
  * chunk cannot be loaded (a missing file, a refused script), the queues stay in memory: `durable` is
@@ -32,7 +32,7 @@ export class DurableQueues {
   /** Loads the chunk (once; a task later, so that a request about to leave goes first). */
   load(): Promise<QueueStore | undefined> {
     return this.#loading ??= new Promise<void>((go) => setTimeout(go))
-      .then(() => loadChunk('persistence'))
+      .then(() => loadChunk('deferred'))
       .then(() => {
         const Store = parts.QueueStore;
         return (this.#store = Store ? new Store(this.#clientId, this.#mayWrite) : undefined);

@@ -15,26 +15,26 @@
  * they decide from the audiences the new page view gives.
  */
 import type { ContentfulOptimization } from './optimization.js';
+import { routesPending as pending } from './route-state.js';
 
-const pending = new WeakMap<ContentfulOptimization, Promise<void>>();
+export { routeChange } from './route-state.js';
 
-/** While a route change's page event is on its way: settles once it was answered (or not sent). */
-export const routeChange = (sdk: ContentfulOptimization): Promise<void> | undefined => pending.get(sdk);
-
-const keyOf = (loc: Location) => loc.pathname + loc.search;
+/** A route: its path and query. */
+const routeKeyOf = (loc: Location) => loc.pathname + loc.search;
 
 /**
  * Sends a page event on every route change of this window until the returned function is called.
- * The route the page is on now counts as reported (the load's `page()` sent it).
+ * The route the page is on now counts as reported (the load's `page()` sent it) — or, with `since`,
+ * the route the page was on then: a change made in between is reported at once.
  */
-export function trackRouteChanges(optimization: ContentfulOptimization, win: Window = window): () => void {
-  let route = keyOf(win.location);
-  let reportedUrl = win.location.href;
+export function trackRouteChanges(optimization: ContentfulOptimization, win: Window = window, since?: { route: string; url: string }): () => void {
+  let route = since?.route ?? routeKeyOf(win.location);
+  let reportedUrl = since?.url ?? win.location.href;
   let stopped = false;
   void optimization.trackCurrentPage({ routeKey: route, initialPageEvent: 'skip' });
 
   const changed = () => {
-    const key = keyOf(win.location);
+    const key = routeKeyOf(win.location);
     if (stopped || key === route) return;
     route = key;
     let settle!: () => void;
@@ -64,6 +64,7 @@ export function trackRouteChanges(optimization: ContentfulOptimization, win: Win
     win.addEventListener('popstate', changed);
     off = () => { listeners.delete(changed); win.removeEventListener('popstate', changed); };
   }
+  changed();
   return () => {
     stopped = true;
     off();

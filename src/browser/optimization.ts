@@ -42,6 +42,9 @@ import { provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
 import { loadChunk } from './chunks.js';
+import { parts } from './parts.js';
+import { trackCurrentPage, type RouteMemory } from './route-page.js';
+import { storageSync } from './storage-sync.js';
 import type { PreviewPanelElement } from '../elements/preview-panel.js';
 import {
   CONTINUITY_KEYS, createKeyValueStore, DebugFlag, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
@@ -190,7 +193,7 @@ export class ContentfulOptimization {
   /** Bumped by reset() and cookie adoption: work started before belongs to a previous identity. */
   #generation = 0;
   /** The route key trackCurrentPage() reported last. */
-  #routeKey: string | undefined;
+  #route: RouteMemory = {};
   /** Bumped whenever queues are purged (consent(false), reset()): nothing started before is retried or followed up. */
   #purges = 0;
   /** messageIds another page adopted from this tab's persisted queue while this page was in the back/forward cache. */
@@ -208,7 +211,11 @@ export class ContentfulOptimization {
     this.#kv = createKeyValueStore(ls);
     const debug = this.#kv.getValid(STORAGE_KEYS.debug, DebugFlag, undefined, false) === 'true';
     this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
-    for (const w of configWarnings(config)) this.log.warn('E009', w);
+    // Configuration warnings are diagnostics: the script-tag bundle reports them once its deferred
+    // chunk is here, a moment after the first request.
+    const warn = (check: typeof configWarnings) => { for (const w of check(config)) this.log.warn('E009', w); };
+    if (__UMD__) void loadChunk('deferred').then(() => parts.configWarnings && warn(parts.configWarnings), () => {});
+    else warn(configWarnings);
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
     this.#stateEntries = new StateEntries({
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
@@ -254,7 +261,8 @@ export class ContentfulOptimization {
       requestState: { status: 'idle' },
       online: nav?.onLine !== false,
     }, (error) => this.log.error('E010', __DEV__ ? 'a state subscriber threw; the SDK kept going.' : '', error));
-    const keys: StateKey[] = ['profile', 'selectedOptimizations', 'changes', 'consent', 'persistenceConsent', 'blockedEvents', 'events', 'requestState', 'online', 'overrides'];
+    // Every field of the initial snapshot, and the preview overrides (absent until a preview sets them).
+    const keys = [...Object.keys(this.#store.value), 'overrides'] as StateKey[];
     this.states = Object.fromEntries(keys.map((k) => [k, this.#store.select(k)])) as ContentfulOptimization['states'];
 
     // 5. and 6. Cookie adoption, only with persistence consent.
@@ -337,30 +345,13 @@ export class ContentfulOptimization {
    * `buildPayload()` gives the page payload, otherwise `{ properties }` is sent.
    */
   trackCurrentPage(options: TrackCurrentPageOptions): Promise<EventResult> {
-    const problem = payloadProblem('trackCurrentPage', options, arguments[1])
-      ?? (options.initialPageEvent !== undefined && options.initialPageEvent !== 'emit' && options.initialPageEvent !== 'skip'
-        ? `trackCurrentPage() takes ${formOf('trackCurrentPage')}: "initialPageEvent" must be "emit" or "skip"` : undefined);
-    if (problem) return Promise.resolve(this.#refuse(problem));
-    const key = options.routeKey;
-    if (key === this.#routeKey) return Promise.resolve({ accepted: false });
-    if (this.#routeKey === undefined && options.initialPageEvent === 'skip') {
-      this.#routeKey = key;
-      return Promise.resolve({ accepted: false });
-    }
-    let payload: unknown = { properties: options.properties };
-    if (options.buildPayload) {
-      try { payload = options.buildPayload(); } catch (error) {
-        this.log.error('E016', __DEV__ ? 'trackCurrentPage(): buildPayload threw; no page event was sent.' : '', error);
-        return Promise.resolve({ accepted: false });
-      }
-    }
-    // The route counts as reported once its page event is taken: a blocked, malformed or refused one
-    // is sent again by the next call for the same route.
-    const previous = this.#routeKey;
-    this.#routeKey = key;
-    const sent = this.page(payload as PagePayload);
-    void sent.then((r) => { if (!r.accepted && this.#routeKey === key) this.#routeKey = previous; });
-    return sent;
+    const extra = arguments[1];
+    const run = (track: typeof trackCurrentPage) => track(this, this.#route, options, extra, (p) => this.#refuse(p));
+    // In the script-tag bundle it comes with the deferred chunk: at once when that is here (a call
+    // right after keeps its order), else once it is.
+    if (!__UMD__) return run(trackCurrentPage);
+    if (parts.trackCurrentPage) return run(parts.trackCurrentPage);
+    return loadChunk('deferred').then(() => run(parts.trackCurrentPage!), () => ({ accepted: false }));
   }
 
   /** A view. Sticky views go to the Experience API first (so the API pins the variant), then Insights. */
@@ -406,7 +397,10 @@ export class ContentfulOptimization {
     const profileId = this.#selectProfileId();
     if (!profileId) return { accepted: false };
     const generation = this.#generation;
-    const res = await readProfile({ ...this.#apiBase(), profileId });
+    // The script-tag bundle reads profiles with its deferred chunk.
+    const read = __UMD__ ? await loadChunk('deferred').then(() => parts.readProfile, () => undefined) : readProfile;
+    if (!read) return { accepted: false };
+    const res = await read({ ...this.#apiBase(), profileId });
     if (generation !== this.#generation) return { accepted: false };
     return this.#apply(res);
   }
@@ -1186,14 +1180,10 @@ export class ContentfulOptimization {
       this.#syncTeardown.push(() => ch.close());
       send((m) => ch.postMessage(m));
     } else {
-      // Fallback: a storage event in the other tabs (written and removed at once; the nonce makes each write new).
-      listen(this.#syncTeardown, win, 'storage', (e: StorageEvent) => {
-        if (e.key !== name || !e.newValue) return;
-        let m: unknown;
-        try { m = JSON.parse(e.newValue); } catch { return; }
-        receive(m);
-      });
-      send((m) => { try { ls?.setItem(name, JSON.stringify({ ...m, n: uuid() })); ls?.removeItem(name); } catch { /* storage unavailable */ } });
+      // Fallback: storage events (storage-sync.ts; in the script-tag bundle, from its deferred chunk).
+      const start = (sync: typeof storageSync) => { if (!this.#destroyed) send(sync(win, name, ls, receive, this.#syncTeardown)); };
+      if (!__UMD__) start(storageSync);
+      else void loadChunk('deferred').then(() => parts.storageSync && start(parts.storageSync), () => {});
     }
     // A profile that appears later releases Insights events that were waiting for one.
     this.#teardown.push(this.#store.select('profile').subscribe((p) => {

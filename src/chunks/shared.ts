@@ -8,8 +8,9 @@
 import { BaseElement } from '../elements/base.js';
 import { currentRuntime, onRuntime, provideRuntime } from '../browser/registry.js';
 import { parts } from '../browser/parts.js';
+import { routesPending } from '../browser/route-state.js';
 
 export const SHARED = Symbol.for('ctfl-optimization.shared');
 
-export const shared = { BaseElement, currentRuntime, onRuntime, provideRuntime, parts };
+export const shared = { BaseElement, currentRuntime, onRuntime, provideRuntime, parts, routesPending };
 export type Shared = typeof shared;

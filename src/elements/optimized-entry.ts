@@ -24,12 +24,14 @@
  * `decision` (and the `ctfl-decision` event) says.
  */
 import { BaseElement, sheet, type PropertyValues } from './base.js';
-import { uuid } from '../core/events.js';
+import { EntryTracker } from './entry-tracker.js';
+import { loadChunk } from '../browser/chunks.js';
+import { parts } from '../browser/parts.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';
 import type { Unsubscribe } from '../core/store.js';
 import type { ContentfulOptimization, OptimizationState, ShownDecision } from '../browser/optimization.js';
 import { listen } from '../browser/listen.js';
-import { routeChange } from '../browser/navigation.js';
+import { routeChange } from '../browser/route-state.js';
 import { onRuntime } from '../browser/registry.js';
 import { coded } from '../core/log.js';
 
@@ -40,9 +42,6 @@ import { coded } from '../core/log.js';
  * baseline stays for this page view (unless `live`), so what the visitor saw is what is tracked.
  */
 export const DEFAULT_ANTI_FLICKER_TIMEOUT_MS = 2000;
-const VIEW_DWELL_MS = 1000;
-const VIEW_RATIO = 0.1;
-const HOVER_DWELL_MS = 1000;
 const CLICKABLE = 'a,button,input[type=submit],input[type=button],summary,[role=button],[role=link],[data-ctfl-clickable]';
 
 /**
@@ -54,7 +53,6 @@ const STYLES = '::slotted(template),::slotted([data-variant-id]){display:content
 let stylesheet: CSSStyleSheet | undefined;
 const MANUAL_SLOTS = typeof HTMLSlotElement === 'function' && 'assign' in HTMLSlotElement.prototype;
 
-interface Dwell { id: string; started: number; sent: boolean; timer?: ReturnType<typeof setTimeout> }
 
 export interface EntryResolvedDetail extends ShownDecision {
   /** `true` when the baseline was shown because no decision arrived within the timeout. */
@@ -120,11 +118,8 @@ export class OptimizedEntryElement extends BaseElement {
   #mo: MutationObserver | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timedOut = false;
-  #io: IntersectionObserver | undefined;
-  #visible = false;
-  #view: Dwell | undefined;
-  #viewed = false;
-  #hover: Dwell | undefined;
+  /** Views and hovers (entry-tracker.ts), once it is here. */
+  #tracker: EntryTracker | undefined;
   #cleanup: Array<() => void> = [];
   /** The preview overrides the decision shown was made with: new ones decide again, also without `live`. */
   #overrides: OptimizationState['overrides'];
@@ -158,11 +153,7 @@ export class OptimizedEntryElement extends BaseElement {
     });
     if (!this.decision) this.#update();
     if (!this.decision) this.#awaitDecision();
-    else {
-      // Re-connected (moved in the document): views are observed again.
-      this.#render();
-      this.#observeViews();
-    }
+    else this.#render(); // re-connected (moved in the document): #listen() observes its views again
     this.#listen();
   }
 
@@ -171,13 +162,11 @@ export class OptimizedEntryElement extends BaseElement {
     this.#offRuntime?.();
     this.#mo?.disconnect();
     clearTimeout(this.#timer);
-    this.#endView();
-    this.#endHover();
-    this.#io?.disconnect();
-    this.#io = undefined;
-    this.#visible = false;
+    this.#tracker?.disconnect();
     this.#awaitTemplate?.();
+    // A new list: a tracker that arrives for this connection after it ended does not start.
     for (const off of this.#cleanup.splice(0)) off();
+    this.#cleanup = [];
   }
 
   /**
@@ -216,13 +205,12 @@ export class OptimizedEntryElement extends BaseElement {
     if (reset) {
       // An element a framework reuses for another entry starts over: its own timeout, first view
       // (a sticky one pins the variant) and overrides.
-      this.#endView();
-      this.#endHover();
+      this.#tracker?.end();
       this.#unclone();
       this.decision = undefined;
       this.#childrenAre = undefined;
       this.#timedOut = false;
-      this.#viewed = false;
+      if (this.#tracker) this.#tracker.viewed = false;
       this.#overrides = undefined;
     }
     if (changed.has('timeout')) this.#timeoutMs(); // warns about an unusable value
@@ -309,7 +297,7 @@ export class OptimizedEntryElement extends BaseElement {
   #show(decision: EntryDecision): void {
     clearTimeout(this.#timer);
     // A live change ends the view and hover of what was shown before (with its own metadata).
-    if (this.decision) { this.#endView(); this.#endHover(); }
+    if (this.decision) this.#tracker?.end();
     this.decision = decision;
     this.#render(); // also sets visibility: hidden only while a variant template is still being parsed
     const d = this.decision;
@@ -321,8 +309,7 @@ export class OptimizedEntryElement extends BaseElement {
     const init = { detail: { ...d, timedOut: this.#timedOut && !d.experienceId }, bubbles: true, composed: true };
     this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-decision', init));
     this.dispatchEvent(new CustomEvent<EntryResolvedDetail>('ctfl-entry-resolved', init));
-    this.#observeViews();
-    if (this.#visible) this.#startView();
+    this.#tracker?.shown();
   }
 
   /**
@@ -479,58 +466,6 @@ export class OptimizedEntryElement extends BaseElement {
     };
   }
 
-  #observeViews(): void {
-    if (this.noTrackViews || this.#io || typeof IntersectionObserver !== 'function') return;
-    this.#io = new IntersectionObserver((entries) => {
-      const e = entries[entries.length - 1]!;
-      this.#visible = e.isIntersecting && e.intersectionRatio >= VIEW_RATIO;
-      if (this.#visible) this.#startView();
-      else this.#endView();
-    }, { threshold: [0, VIEW_RATIO] });
-    this.#io.observe(this);
-  }
-
-  #startView(): void {
-    // A preview override is not what this visitor sees: it is never tracked.
-    if (this.#view || !this.decision?.baselineId || this.decision.override) return;
-    const view = { id: uuid(), started: performance.now(), sent: false } as Dwell;
-    view.timer = setTimeout(() => {
-      view.sent = true;
-      const sticky = !this.#viewed && this.decision!.sticky;
-      this.#viewed = true;
-      void this.#sdk?.trackView({ ...this.#payload(), viewId: view.id, viewDurationMs: performance.now() - view.started, sticky });
-    }, VIEW_DWELL_MS);
-    this.#view = view;
-  }
-
-  #endView(): void {
-    const view = this.#view;
-    if (!view) return;
-    this.#view = undefined;
-    clearTimeout(view.timer);
-    if (view.sent) void this.#sdk?.trackView({ ...this.#payload(), viewId: view.id, viewDurationMs: performance.now() - view.started, sticky: false });
-  }
-
-
-  #startHover = () => {
-    if (this.noTrackHovers || this.#hover || !this.decision || this.decision.override) return;
-    const hover = { id: uuid(), started: performance.now(), sent: false } as Dwell;
-    hover.timer = setTimeout(() => {
-      hover.sent = true;
-      void this.#sdk?.trackHover({ ...this.#payload(), hoverId: hover.id, hoverDurationMs: performance.now() - hover.started });
-    }, HOVER_DWELL_MS);
-    this.#hover = hover;
-  };
-
-  #endHover = () => {
-    const hover = this.#hover;
-    if (!hover) return;
-    this.#hover = undefined;
-    clearTimeout(hover.timer);
-    if (hover.sent) void this.#sdk?.trackHover({ ...this.#payload(), hoverId: hover.id, hoverDurationMs: performance.now() - hover.started });
-  };
-
-
   #onClick = (event: Event) => {
     if (this.noTrackClicks || !this.decision || this.decision.override) return;
     const target = event.target as Element | null;
@@ -538,15 +473,20 @@ export class OptimizedEntryElement extends BaseElement {
     if (clickable && this.contains(clickable)) void this.#sdk?.trackClick(this.#payload());
   };
 
-  #onPageHidden = () => { if (document.visibilityState === 'hidden') { this.#endView(); this.#endHover(); } };
-
   #listen(): void {
-    const on = (t: EventTarget, type: string, fn: (event: Event) => void) => listen(this.#cleanup, t, type, fn);
-    on(this, 'click', this.#onClick);
-    on(this, 'mouseenter', this.#startHover);
-    on(this, 'mouseleave', this.#endHover);
-    on(document, 'visibilitychange', this.#onPageHidden);
-    on(window, 'pagehide', () => { this.#endView(); this.#endHover(); });
+    listen(this.#cleanup, this, 'click', this.#onClick);
+    const cleanup = this.#cleanup;
+    const start = (Tracker: typeof EntryTracker) => {
+      // Disconnected meanwhile, or connected again with a tracker already: nothing to start.
+      if (cleanup !== this.#cleanup || !this.isConnected) return;
+      const t = (this.#tracker ??= new Tracker(this, () => this.#sdk, () => this.#payload()));
+      t.listen(cleanup);
+      if (this.decision) t.shown();
+    };
+    // The script-tag bundle has the tracker in its deferred chunk.
+    if (!__UMD__) start(EntryTracker);
+    else if (parts.EntryTracker) start(parts.EntryTracker);
+    else void loadChunk('deferred').then(() => parts.EntryTracker && start(parts.EntryTracker), () => {});
   }
 }
 

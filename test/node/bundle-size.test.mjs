@@ -9,44 +9,22 @@ import { join } from 'node:path';
 
 const UMD = join(root, 'dist', 'optimization.umd.js');
 /**
- * Issue 4 sets a budget of 20,000 B gzip for dist/optimization.umd.js with its elements in it. It
- * is NOT met (see the closing notes of issue 4): lit's ReactiveElement and zod/mini, the product's
- * chosen dependencies, alone take ~7.4 KB of it. The consent bridge is a lazily loaded chunk
- * (dist/optimization.consent-bridge.js). Until the budget is decided this test is a ratchet at the
- * measured size, so the bundle can only shrink; lower it whenever the bundle does.
+ * The file the script tag loads blocks the page: it has a hard budget of 20,000 B gzip with its
+ * elements in it. What is not needed to make the first decision and send the first request loads
+ * after it: the consent bridge (only on pages that have one), the preview panel (only for a
+ * previewer) and the deferred chunk (durable queues, route tracking, views and hovers, configuration
+ * warnings). A change that needs bytes here pays for them elsewhere.
  */
 const BUDGET_GZIP = 20_000;
-// +300 B for the preview panel's hook (issue 10): `?ctfl-preview`, optimization.preview(), and the
-// resolvers and elements reading through preview overrides (the panel itself is a chunk).
-// +450 B for the hardening of issue 9: answers nested past 64 levels refused and redirects not
-// followed; stored values, the handoff and restored queue events validated (depth, __proto__,
-// event shape); state entries validated one by one and malformed ones removed; restored queues
-// gated by this page's consent; purges reaching Insights events waiting for the lock; keepalive
-// only under 64 KB.
-// +50 B after review: `?ctfl-preview` matched as a parameter (not any query containing the text) and
-// ContentfulOptimization.loadConsentBridge() for a bridge inside a shadow root.
-// +1,500 B for the reference method contract: each call checked against its payload shape with a
-// message that shows the right form (E015), trackCurrentPage(), refusal errors passed back, and
-// unknown configuration keys reported with the nearest valid one (E009). Issue 18 decides the
-// budget and the freedoms (own base class, lighter validation) to reach it.
-// −4,800 B: the browser reads wire shapes and its configuration through the hand-written checks of
-// src/core/checks.ts (held to the zod schemas by test/node/wire-contract.test.mjs), not zod/mini.
-// +1,000 B: elements that never move a framework's children (manual slots, flag-key), headless entries, one state subscription per runtime, page events on route changes.
-// −820 B: the elements extend a small base class of ours (src/elements/base.ts) instead of lit's
-// ReactiveElement; lit stays in the preview panel's chunk, which renders templates.
-// +1,350 B: every engine's page lifecycle — IndexedDB operations and Web Lock waits that settle
-// (timeouts, then memory), no transaction left open in the back/forward cache, the tab lock held only
-// while something is persisted and handed over on the way into the cache, reconciling on the way
-// back; destroy() delivering what was queued just before; no retry spin when no request can be made.
-const RATCHET_GZIP = 23_100;
-const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300 };
+/** The chunks are not budgeted (they do not block the page) but must not grow unnoticed. */
+const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300, deferred: 7_900 };
 
-test(`dist/optimization.umd.js does not grow past ${RATCHET_GZIP} B gzip (the ${BUDGET_GZIP} B budget is not met yet)`, () => {
+test(`dist/optimization.umd.js is at most ${BUDGET_GZIP} B gzip`, () => {
   assert.ok(existsSync(UMD), 'run the build first (npm test does)');
   const buf = readFileSync(UMD);
   const gz = gzip(buf);
-  console.log(`optimization.umd.js: ${buf.length} B raw, ${gz} B gzip, ${brotli(buf)} B brotli (ratchet ${RATCHET_GZIP} B, budget ${BUDGET_GZIP} B gzip: ${gz - BUDGET_GZIP} B over)`);
-  assert.ok(gz <= RATCHET_GZIP, `${gz} B gzip grew past the ${RATCHET_GZIP} B ratchet`);
+  console.log(`optimization.umd.js: ${buf.length} B raw, ${gz} B gzip, ${brotli(buf)} B brotli (budget ${BUDGET_GZIP} B gzip: ${BUDGET_GZIP - gz} B left)`);
+  assert.ok(gz <= BUDGET_GZIP, `${gz} B gzip is over the ${BUDGET_GZIP} B budget`);
 });
 
 test('lazily loaded chunks stay small and share the bundle\'s lit and runtime registry', () => {
@@ -88,9 +66,11 @@ test('usage scenarios: runtime only, and runtime + one entry element', async () 
   assert.ok(gzip(withEntry) <= whole, 'a scenario is never larger than the whole bundle');
 });
 
-test('the shipped bundle never evaluates strings or writes HTML, and has no dev-only code', () => {
-  const text = readFileSync(UMD, 'utf8');
-  for (const forbidden of ['eval(', 'Function(', 'innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'createContextualFragment', '__DEV__', 'debugger']) {
-    assert.ok(!text.includes(forbidden), `dist/optimization.umd.js contains ${forbidden}`);
+test('the shipped bundle and its chunks never evaluate strings or write HTML, and have no dev-only code', () => {
+  for (const file of ['optimization.umd.js', 'optimization.deferred.js', 'optimization.consent-bridge.js']) {
+    const text = readFileSync(join(root, 'dist', file), 'utf8');
+    for (const forbidden of ['eval(', 'Function(', 'innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'createContextualFragment', '__DEV__', 'debugger']) {
+      assert.ok(!text.includes(forbidden), `dist/${file} contains ${forbidden}`);
+    }
   }
 });
