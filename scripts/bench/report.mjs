@@ -223,7 +223,7 @@ const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 function requestGap(scenario) {
   const ours = gapOf(scenario.ours), theirs = gapOf(scenario.reference);
   if (!ours || !theirs) return '';
-  return `Our script finishes sooner (${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms vs ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms, medians), but our first request leaves ${gapText(ours)} after it ran, the reference's ${gapText(theirs)} (it sends from inside its script; a negative figure means before the script ended): before the first flush the runtime awaits \`ready\` (with persistence consent, the IndexedDB queue and state entries) and a cross-tab Web Lock. Sending the first page event without those waits (restoring the persisted queue behind it; locking only when another tab is flushing) would remove most of that gap.`;
+  return `Our first request leaves ${gapText(ours)} after our script ran, the reference's ${gapText(theirs)} (it sends from inside its script; a negative figure means before the script ended; our script finished at ${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms, the reference's at ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms, medians). Our first request waits for no storage, lock or chunk: what remains is the bundle's own evaluation and the elements' upgrade before the automatic \`page()\` is queued (one microtask later).`;
 }
 
 /** Facts worth knowing whichever side is ahead. */
