@@ -6,10 +6,11 @@
 import { createStore, entries } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, goOffline, goOnline, injectFault, insightsEventsFor,
+  clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, experienceRequestsFor, goOffline, goOnline, injectFault, insightsEventsFor,
   insightsRequestsFor, sleep, SPACE, uniqueOrg, waitFor, whileHidden,
 } from '../helpers/browser.js';
 import type { DroppedEvents } from '../../src/browser/optimization.js';
+import { parts } from '../../src/browser/parts.js';
 
 const click = { componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: 0 };
 const QUIET = { flushIntervalMs: 60_000, batchSize: 10_000 };
@@ -180,5 +181,46 @@ describe('delivery: page hidden, several tabs', () => {
     await waitFor(() => b.state.consent === true, 1000, 'consent granted again');
     b.reset();
     await waitFor(() => a.profile === undefined, 1000, 'reset in the other tab');
+  });
+});
+
+describe('delivery: before the durable queues arrive', () => {
+  // The queues come with a chunk loaded after the first request (in the script-tag bundle, a file
+  // next to it). Here they never arrive: a file that cannot be loaded does the same.
+  let saved: typeof parts.QueueStore;
+  beforeEach(async () => {
+    await clearBrowserState();
+    const warm = createRuntime({ defaults: { consent: true } });
+    await warm.ready; // the queues' module is loaded once
+    saved = parts.QueueStore;
+    parts.QueueStore = undefined;
+  });
+  afterEach(() => { parts.QueueStore = saved; destroyRuntimes(); goOnline(); });
+
+  it('events wait in memory and are delivered, once each', async () => {
+    const sdk = createRuntime({ defaults: { consent: true }, insights: QUIET });
+    await sdk.page();
+    goOffline();
+    const tracked = sdk.track({ event: 'while-offline' });
+    goOnline();
+    ok((await tracked).accepted);
+    await waitFor(async () => (await experienceEventsFor(sdk.config.clientId)).length === 2, 3000, 'the queued event delivered');
+    await sdk.flush();
+    deepEqual((await experienceEventsFor(sdk.config.clientId)).map((e) => e.type), ['page', 'track'], 'both delivered, once each');
+  });
+
+  it('a page that goes away hands its waiting Experience events to the browser at once', async () => {
+    const sdk = createRuntime({ defaults: { consent: true }, insights: QUIET });
+    const org = sdk.config.clientId;
+    await sdk.page();
+    // The next request fails with a retry a minute away: only the page going away sends it sooner.
+    await injectFault({ organization: org, api: 'experience', status: 503, headers: { 'Retry-After': '60' } });
+    const leaving = async () => (await experienceEventsFor(org)).filter((e) => e.event === 'before-leaving').length;
+    ok((await sdk.track({ event: 'before-leaving' })).accepted, 'queued for a retry');
+    const refused = await leaving(); // the 503's request, if the emulator records it
+    equal(sdk.queued.experience, 1, 'waiting in memory');
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    await waitFor(async () => (await leaving()) === refused + 1, 3000, 'sent on pagehide, not a minute later');
+    equal(sdk.queued.experience, 0);
   });
 });
