@@ -22,6 +22,7 @@ import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
 import { SHARED, shared } from './chunks/shared.js';
 import { PREVIEW_SESSION_KEY } from './browser/overrides.js';
 import { parts } from './browser/parts.js';
+import { routeKeyOf } from './browser/route-key.js';
 
 type Callback = (sdk: ContentfulOptimization) => void;
 interface Stub extends Array<Callback> {}
@@ -97,7 +98,7 @@ function init(config: OptimizationConfig): ContentfulOptimization {
     // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only), from
     // the deferred chunk; a route change made before it arrives is reported when it does.
     if (config.autoPage !== 'load') {
-      const since = { route: location.pathname + location.search, url: location.href };
+      const since = { route: routeKeyOf(location), url: location.href };
       loadChunk('deferred').then(() => parts.trackRouteChanges?.(sdk, window, since), warnOf);
     }
   }

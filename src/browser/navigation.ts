@@ -15,12 +15,8 @@
  * they decide from the audiences the new page view gives.
  */
 import type { ContentfulOptimization } from './optimization.js';
+import { routeKeyOf } from './route-key.js';
 import { routesPending as pending } from './route-state.js';
-
-export { routeChange } from './route-state.js';
-
-/** A route: its path and query. */
-const routeKeyOf = (loc: Location) => loc.pathname + loc.search;
 
 /**
  * Sends a page event on every route change of this window until the returned function is called.

@@ -20,7 +20,7 @@ import {
 import type { Check } from '../core/checks.js';
 import { createLogger, type Logger } from '../core/log.js';
 import {
-  formOf, payloadProblem, type IdentifyPayload, type PagePayload, type PayloadMethod, type ScreenPayload, type TrackPayload,
+  payloadProblem, type IdentifyPayload, type PagePayload, type PayloadMethod, type ScreenPayload, type TrackPayload,
 } from '../core/payloads.js';
 import {
   getFlag, getFlagChange, getMergeTagValue, resolveByBaselineId, resolveEntryJson,
@@ -219,7 +219,7 @@ export class ContentfulOptimization {
     this.#fetch = deps.fetch ?? this.#win.fetch.bind(this.#win);
     this.#stateEntries = new StateEntries({
       clientId: this.config.clientId, cookies: this.config.stateEntries.cookies, domain: this.config.stateEntries.domain,
-      doc: this.#win.document, storage: ls,
+      doc: this.#win.document, kv: this.#kv,
     });
     // A destroyed runtime hears no other tab: its last write yields to a withdrawal made in one.
     this.#queues = new DurableQueues(this.config.clientId, () => !this.#destroyed || this.#kv.get(STORAGE_KEYS.persistenceConsent) !== 'denied');

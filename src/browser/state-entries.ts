@@ -11,7 +11,7 @@
 import { suspectJson } from '../core/text.js';
 import { StateEntry } from '../core/wire.js';
 import { readCookiesWithPrefix, removeCookie, writeCookie } from './cookies.js';
-import { createKeyValueStore, type KeyValueStore } from './storage.js';
+import type { KeyValueStore } from './storage.js';
 
 interface Kept { key: string; value: string; expiresAt?: number; attrs?: Record<string, string> }
 
@@ -21,8 +21,8 @@ export interface StateEntriesOptions {
   domain?: string;
   now?: () => number;
   doc?: Document;
-  /** Where durable entries are kept outside cookie mode (default: localStorage). */
-  storage?: Storage;
+  /** Where durable entries are kept outside cookie mode: the runtime's localStorage. */
+  kv: KeyValueStore;
 }
 
 /** The localStorage key of an organization's durable entries. */
@@ -41,7 +41,7 @@ export class StateEntries {
   constructor(options: StateEntriesOptions) {
     this.#o = options;
     this.prefix = `kndctr_${options.clientId.replace(/[^A-Za-z0-9_-]/g, '_')}_`;
-    this.#kv = createKeyValueStore(options.storage);
+    this.#kv = options.kv;
   }
 
   get #now() { return (this.#o.now ?? Date.now)(); }

@@ -45,7 +45,7 @@ export class EntryTracker {
   listen(cleanup: Array<() => void>): void {
     const el = this.#el;
     listen(cleanup, el, 'mouseenter', this.#startHover);
-    listen(cleanup, el, 'mouseleave', this.end.bind(this, false));
+    listen(cleanup, el, 'mouseleave', this.#endHover);
     listen(cleanup, document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') this.end(); });
     listen(cleanup, window, 'pagehide', () => this.end());
     if (el.matches(':hover')) this.#startHover();
@@ -67,14 +67,10 @@ export class EntryTracker {
     if (this.#visible) this.#startView();
   }
 
-  /** Ends the view (`views`) and hover of what was shown, with its own metadata. */
-  end(views = true): void {
-    if (views) this.#endView();
-    const hover = this.#hover;
-    if (!hover) return;
-    this.#hover = undefined;
-    clearTimeout(hover.timer);
-    if (hover.sent) void this.#sdk()?.trackHover({ ...this.#payload(), hoverId: hover.id, hoverDurationMs: performance.now() - hover.started });
+  /** Ends the view and hover of what was shown, with its own metadata. */
+  end(): void {
+    this.#endView();
+    this.#endHover();
   }
 
   /** The entry left the document. */
@@ -116,5 +112,13 @@ export class EntryTracker {
       void this.#sdk()?.trackHover({ ...this.#payload(), hoverId: hover.id, hoverDurationMs: performance.now() - hover.started });
     }, HOVER_DWELL_MS);
     this.#hover = hover;
+  };
+
+  #endHover = () => {
+    const hover = this.#hover;
+    if (!hover) return;
+    this.#hover = undefined;
+    clearTimeout(hover.timer);
+    if (hover.sent) void this.#sdk()?.trackHover({ ...this.#payload(), hoverId: hover.id, hoverDurationMs: performance.now() - hover.started });
   };
 }

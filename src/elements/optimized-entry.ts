@@ -164,8 +164,8 @@ export class OptimizedEntryElement extends BaseElement {
     clearTimeout(this.#timer);
     this.#tracker?.disconnect();
     this.#awaitTemplate?.();
+    for (const off of this.#cleanup) off();
     // A new list: a tracker that arrives for this connection after it ended does not start.
-    for (const off of this.#cleanup.splice(0)) off();
     this.#cleanup = [];
   }
 

@@ -4,6 +4,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import { ContentfulOptimization, type RuntimeDependencies } from '../../src/browser/optimization.js';
 import type { OptimizationConfig } from '../../src/browser/config.js';
 import type { Profile } from '../../src/core/wire.js';
+import { stateEntriesKey as entriesKeyOf } from '../../src/browser/state-entries.js';
 
 declare global { interface Window { __EMULATOR_URL__: string } }
 
@@ -149,7 +150,7 @@ export const ENGINE = (window as unknown as { __ENGINE__?: string }).__ENGINE__ 
 
 /** The durable client-state entries a runtime keeps in localStorage for this organization (outside cookie mode). */
 export const stateEntryPrefix = (org: string) => `kndctr_${org}_`;
-export const stateEntriesKey = (org: string) => `__ctfl_opt_state_entries__${stateEntryPrefix(org)}`;
+export const stateEntriesKey = (org: string) => entriesKeyOf(stateEntryPrefix(org));
 export async function readStoredStateEntries(org: string): Promise<any[] | undefined> {
   const raw = localStorage.getItem(stateEntriesKey(org));
   if (raw === null) return undefined;

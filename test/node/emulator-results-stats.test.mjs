@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { root } from '../helpers/emulator.mjs';
+import { prng } from '../helpers/prng.mjs';
 
 const emulator = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
 const {
@@ -18,17 +19,6 @@ const near = (actual, expected, tolerance, what) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} is not within ${tolerance} of ${expected}`);
 const round4 = (x) => Math.round(x * 1e4) / 1e4;
 
-/** mulberry32: a small seeded PRNG, so every simulated number here is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('ln Γ: factorials and Γ(1/2) = √π', () => {
   let factorial = 1;

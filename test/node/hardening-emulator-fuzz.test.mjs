@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bin, demoSpace, startEmulator } from '../helpers/emulator.mjs';
+import { prng } from '../helpers/prng.mjs';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x9e3779b9) >>> 0;
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
@@ -27,14 +28,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 // A small seeded generator (mulberry32): the same seed gives the same cases.
 
 function generator(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = prng(seed);
   const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
   const pick = (items) => items[Math.floor(next() * items.length)];
   const chance = (p) => next() < p;
