@@ -13,6 +13,13 @@ import { root } from '../../test/helpers/emulator.mjs';
 import { SCENARIO_BUILD } from './weight.mjs';
 import { compact } from '../esbuild-umd.mjs';
 
+/**
+ * The bench's own first statement of each SDK's blocking script (ours and the reference's alike):
+ * when its code starts to run, after the file arrived and was compiled.
+ */
+export const RUN_MARK_NAME = 'bench:script-runs';
+const RUN_MARK = Buffer.from(`performance.mark(${JSON.stringify(RUN_MARK_NAME)});\n`);
+
 export const HERO_BASELINE = 'Personalization without the wait';
 export const HERO_VARIANT = 'Plans that grow with you';
 export const ORG_OURS = 'bench-ours';
@@ -134,7 +141,7 @@ export async function startBenchSite({ emulatorUrl }) {
       const { pathname } = new URL(req.url ?? '/', 'http://x');
       if (pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
       if (pathname === '/reference/page.js') {
-        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(referenceBundle);
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(Buffer.concat([RUN_MARK, referenceBundle]));
         return;
       }
       if (pathname.startsWith('/dist/')) {
@@ -142,7 +149,9 @@ export async function startBenchSite({ emulatorUrl }) {
         const file = normalize(join(dist, decodeURIComponent(pathname.slice(6))));
         const body = file.startsWith(dist + sep) ? await readFile(file).catch(() => null) : null;
         if (!body) { res.writeHead(404).end(); return; }
-        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(body);
+        // The blocking bundle starts with the bench's mark, as the reference's page script does.
+        const marked = /\/optimization\.umd\.js$/.test(file) ? Buffer.concat([RUN_MARK, body]) : body;
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(marked);
         return;
       }
       const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;

@@ -3,7 +3,7 @@
 // against the emulator (`--latency 50`). Also: baseline frames painted before the variant (sampled
 // every animation frame by test/helpers/frame-probe.mjs) and cumulative layout shift.
 import { FRAME_PROBE } from '../../test/helpers/frame-probe.mjs';
-import { HERO_BASELINE, HERO_VARIANT } from './pages.mjs';
+import { HERO_BASELINE, HERO_VARIANT, RUN_MARK_NAME } from './pages.mjs';
 import { summarize, ratio } from './stats.mjs';
 
 /**
@@ -82,7 +82,7 @@ async function measureIn(context, siteUrl, { url, prime }) {
     const after = metricsOf(await cdp.send('Performance.getMetrics'));
     // Two more frames and a pause: late layout shifts are counted too.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))));
-    const m = await page.evaluate(({ baseline, variant }) => {
+    const m = await page.evaluate(({ baseline, variant, runMark }) => {
       const i = window.__frames.indexOf(variant);
       const before = window.__frames.slice(0, i);
       const nav = performance.getEntriesByType('navigation')[0];
@@ -99,12 +99,14 @@ async function measureIn(context, siteUrl, { url, prime }) {
         headScriptDoneMs: window.__headScriptDone ?? null,
         // When the browser's first Experience API request left (none on a handed-off page of ours).
         requestStartMs: performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name))?.startTime ?? null,
-        // A parser-blocking script runs as soon as it has arrived: its responseEnd is when it starts.
+        // When the blocking script had arrived, and when its first statement ran (the bench's mark,
+        // after compilation).
         scriptStartMs: performance.getEntriesByType('resource').find((e) => /\/(dist\/optimization\.umd|reference\/page)\.js$/.test(e.name))?.responseEnd ?? null,
+        scriptRunsMs: performance.getEntriesByName(runMark)[0]?.startTime ?? null,
         longTaskMs: window.__longTasks ?? 0,
         framesBefore: i,
       };
-    }, { baseline: HERO_BASELINE, variant: HERO_VARIANT });
+    }, { baseline: HERO_BASELINE, variant: HERO_VARIANT, runMark: RUN_MARK_NAME });
     if (errors.length) throw new Error(`page errors on ${url}: ${errors.join('; ')}`);
     m.scriptMs = (after.ScriptDuration - before.ScriptDuration) * 1000;
     m.taskMs = (after.TaskDuration - before.TaskDuration) * 1000;
@@ -127,6 +129,8 @@ const summarizeRuns = (runs) => ({
   scriptStartMs: summarize(runs.map((r) => r.scriptStartMs)),
   // Per run: how long after the SDK's script started to run its first Experience request left.
   requestAfterScriptStartMs: summarize(runs.map((r) => (r.requestStartMs === null || r.scriptStartMs === null ? null : r.requestStartMs - r.scriptStartMs))),
+  requestAfterScriptRunsMs: summarize(runs.map((r) => (r.requestStartMs === null || r.scriptRunsMs == null ? null : r.requestStartMs - r.scriptRunsMs))),
+  compileMs: summarize(runs.map((r) => (r.scriptRunsMs == null || r.scriptStartMs === null ? null : r.scriptRunsMs - r.scriptStartMs))),
   scriptMs: summarize(runs.map((r) => r.scriptMs)),
   taskMs: summarize(runs.map((r) => r.taskMs)),
   longTaskMs: summarize(runs.map((r) => r.longTaskMs)),

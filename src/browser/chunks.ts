@@ -23,11 +23,16 @@ export function setChunkSource(bundleUrl: string, scriptNonce = ''): void {
   nonce = scriptNonce;
 }
 
-/** Loads a chunk once; a failed load may be retried by calling again. */
+/**
+ * Loads a chunk once; a failed load may be retried by calling again. The deferred chunk starts
+ * loading a task later: inserting its script costs the page milliseconds that the first Experience
+ * request, made in this task, does not wait for.
+ */
 export function loadChunk(name: ChunkName): Promise<void> {
   let pending = loading.get(name);
   if (!pending) {
-    pending = __UMD__ ? loadScript(name) : importChunk(name);
+    const load = () => (__UMD__ ? loadScript(name) : importChunk(name));
+    pending = name === 'deferred' ? new Promise<void>((go) => setTimeout(go)).then(load) : load();
     loading.set(name, pending);
     pending.catch(() => loading.delete(name));
   }

@@ -29,10 +29,9 @@ export class DurableQueues {
   /** True once writes reach IndexedDB (the chunk is here). */
   get durable(): boolean { return !!this.#store; }
 
-  /** Loads the chunk (once; a task later, so that a request about to leave goes first). */
+  /** Loads the chunk (once; it starts a task later, so that a request about to leave goes first). */
   load(): Promise<QueueStore | undefined> {
-    return this.#loading ??= new Promise<void>((go) => setTimeout(go))
-      .then(() => loadChunk('deferred'))
+    return this.#loading ??= loadChunk('deferred')
       .then(() => {
         const Store = parts.QueueStore;
         return (this.#store = Store ? new Store(this.#clientId, this.#mayWrite) : undefined);
