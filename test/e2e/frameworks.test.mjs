@@ -5,61 +5,72 @@
 // removes and reorders the entry's children while the baseline and while the variant shows,
 // unmounts and mounts the entry, navigates between routes (links, back), signs in, and asserts what
 // shows, the page events the emulator received (one per route, with path and title) and that the
-// console stayed free of errors and warnings.
+// console stayed free of errors and warnings. In every engine (test/helpers/driver.mjs): the site
+// proxy watches each page from its first line (test/helpers/site.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { startEmulator } from '../helpers/emulator.mjs';
 import { shownText } from '../helpers/shown-text.mjs';
+import { launch } from '../helpers/driver.mjs';
+import { startSite } from '../helpers/site.mjs';
 import { startFrameworksDemo } from '../../demo/frameworks/server.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
 
 const BASELINE = 'Personalization without the wait';
 const VARIANT = 'Plans that grow with you';
 const EXPERIENCE = 'expHeroPricing00000001';
 const HERO = 'heroBaseline0000000001';
-let emulator, demo, browser;
+/**
+ * Before the page's own scripts: the visitor's organization (from the first URL it opened, kept for
+ * the tab), so each visitor's events are apart; and what a visitor could have seen in every frame —
+ * the hero's rendered headings (visible ones only).
+ */
+const INIT = `(() => {
+  const given = new URLSearchParams(location.search).get('e2e-org');
+  if (given) sessionStorage.setItem('e2e-org', given);
+  const org = sessionStorage.getItem('e2e-org');
+  if (org) window.ctflOptimizationConfig = { clientId: org };
+  window.__heroFrames = [];
+  (function sample() {
+    const hero = document.querySelector('ctfl-optimized-entry.hero');
+    if (hero && getComputedStyle(hero).visibility !== 'hidden') {
+      const h1 = [...hero.querySelectorAll('h1')].filter((h) => h.getClientRects().length > 0).map((h) => h.textContent).join(' | ');
+      if (window.__heroFrames.at(-1) !== h1) window.__heroFrames.push(h1);
+    }
+    requestAnimationFrame(sample);
+  })();
+})();`;
+
+let emulator, server, demo, browser;
 
 before(async () => {
   emulator = await startEmulator(['--latency', '30']);
-  demo = await startFrameworksDemo({ port: 0, emulatorUrl: emulator.url });
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  server = await startFrameworksDemo({ port: 0, emulatorUrl: emulator.url });
+  demo = await startSite(server.url, { initScript: INIT });
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await demo?.close();
+  await server?.close();
   await emulator?.stop();
 });
 
 let visitors = 0;
-/** A new visitor (own browser context and organization), watched for errors and warnings from the first line. */
+/**
+ * A new visitor (own browser context and organization); `open(path)` is its first page (with the
+ * organization in the URL, for the init script). Errors and warnings: `page.problems()`.
+ */
 async function visitor(app) {
   const org = `fw-${app}-${Date.now().toString(36)}-${visitors++}`;
   const context = await browser.newContext();
-  // Only the organization differs from the page's own configuration: each visitor's events are apart.
-  await context.addInitScript((clientId) => { window.ctflOptimizationConfig = { clientId }; }, org);
-  // What a visitor could have seen in every frame: the hero's rendered headings (visible ones only).
-  await context.addInitScript(() => {
-    window.__heroFrames = [];
-    (function sample() {
-      const hero = document.querySelector('ctfl-optimized-entry.hero');
-      if (hero && getComputedStyle(hero).visibility !== 'hidden') {
-        const h1 = [...hero.querySelectorAll('h1')].filter((h) => h.getClientRects().length > 0).map((h) => h.textContent).join(' | ');
-        if (window.__heroFrames.at(-1) !== h1) window.__heroFrames.push(h1);
-      }
-      requestAnimationFrame(sample);
-    })();
-  });
   const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  return { org, context, page, problems };
+  const open = (path) => page.goto(`${demo.url}${path}${path.includes('?') ? '&' : '?'}e2e-org=${org}`);
+  return { org, context, page, open };
 }
 
 const shown = (page, selector) => page.evaluate(shownText, selector);
-const waitForShown = (page, selector, text) => page.waitForFunction(([fn, s, t]) => new Function(`return (${fn})`)()(s) === t, [shownText.toString(), selector, text], { timeout: 5000 })
+const waitForShown = (page, selector, text) => page.waitForFunction(([fn, s, t]) => new Function(`return (${fn})`)()(s) === t, [shownText.toString(), selector, text], { timeout: 10_000 })
   .catch(async (error) => { throw new Error(`${selector} shows "${await shown(page, selector)}", not "${text}" (${error.message.split('\n')[0]})`); });
 const pages = async (org) => {
   const { requests } = await (await fetch(`${emulator.url}/_emulator/requests?organization=${org}`)).json();
@@ -68,7 +79,7 @@ const pages = async (org) => {
 const decided = (page) => page.waitForFunction(() => {
   const hero = /** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.hero'));
   return hero?.dataset.ctflVariantIndex !== undefined && getComputedStyle(hero).visibility !== 'hidden';
-}, null, { timeout: 5000 });
+}, undefined, { timeout: 10_000 });
 const forceBaseline = (page) => page.evaluate(([experienceId, baseline]) => window.optimization.setOverrides(() => ({
   selectedOptimizations: [{ experienceId, variantIndex: 0, variants: { [baseline]: baseline }, sticky: false }],
 })), [EXPERIENCE, HERO]);
@@ -78,11 +89,11 @@ const forceBaseline = (page) => page.evaluate(([experienceId, baseline]) => wind
  * functions, a variant element) and shows the render count too.
  */
 async function walk(app, title, { variantCount }) {
-  const { org, context, page, problems } = await visitor(app);
+  const { org, context, page, open } = await visitor(app);
   const base = `/${app}`;
   const variant = (n) => (variantCount ? `${VARIANT} Variant rendered ${n} times` : VARIANT);
   try {
-    await page.goto(`${demo.url}${base}/`);
+    await open(`${base}/`);
     await decided(page);
     // Home, for a new visitor: the baseline, the fallback greeting, the flag's value.
     await waitForShown(page, '.hero', `${BASELINE} Fast Private Flexible Rendered 0 times`);
@@ -119,7 +130,7 @@ async function walk(app, title, { variantCount }) {
     await page.click('#to-home');
     await waitForShown(page, '.route', 'Home');
     await waitForShown(page, '.hero', variant(2));
-    await page.goBack();
+    await page.evaluate(() => history.back()); // within the app: no new document
     await waitForShown(page, '.route', 'Pricing');
     await waitForShown(page, '.hero', variant(2));
 
@@ -132,8 +143,8 @@ async function walk(app, title, { variantCount }) {
     const sent = await waitUntil(async () => { const p = await pages(org); return p.length >= expected.length ? p : undefined; }, 'the page events');
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(await pages(org), expected, `what the emulator received: ${JSON.stringify(sent)}`);
-    assert.deepEqual(problems, [], 'no errors or warnings in the console');
-    return { page, context, problems, org };
+    assert.deepEqual(await page.problems(), [], 'no errors or warnings in the console');
+    return { page, context, org };
   } catch (error) {
     await context.close();
     throw error;
@@ -156,7 +167,7 @@ test('React 19 (createRoot): JSX templates, keyed lists, re-renders, unmounts an
 });
 
 test('React 19 over server HTML (hydrateRoot): the same walk; a returning visitor sees the variant in the first paint and React hydrates without a mismatch', async () => {
-  const { page, context, problems } = await walk('react-ssr', 'React', { variantCount: true });
+  const { page, context } = await walk('react-ssr', 'React', { variantCount: true });
   // A full page load of the pricing route: the selections are cached (persistence consent), so the
   // element shows the variant while the HTML is parsed, before React hydrates the same nodes.
   await page.goto(`${demo.url}/react-ssr/pricing`);
@@ -169,7 +180,7 @@ test('React 19 over server HTML (hydrateRoot): the same walk; a returning visito
   await waitForShown(page, '.hero', `${VARIANT} Variant rendered 1 times`);
   await forceBaseline(page);
   await waitForShown(page, '.hero', `${BASELINE} Fast Private Flexible Item 3 Rendered 1 times`);
-  assert.deepEqual(problems, [], 'no hydration error or warning');
+  assert.deepEqual(await page.problems(), [], 'no hydration error or warning');
   await context.close();
 });
 
@@ -194,8 +205,8 @@ test('a plain History-API router: the script tag sends the route changes\' page 
 });
 
 test('data-auto-page="load": the load\'s page event only, none for route changes', async () => {
-  const { org, context, page, problems } = await visitor('router');
-  await page.goto(`${demo.url}/router/?auto-page=load`);
+  const { org, context, page, open } = await visitor('router');
+  await open('/router/?auto-page=load');
   await decided(page);
   await page.click('#to-pricing');
   await waitForShown(page, '.route', 'Pricing');
@@ -203,6 +214,6 @@ test('data-auto-page="load": the load\'s page event only, none for route changes
   await waitForShown(page, '.route', 'Home');
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(await pages(org), [{ path: '/router/', title: 'Router · Home' }]);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(await page.problems(), []);
   await context.close();
 });
