@@ -17,6 +17,12 @@
 // `RESULTS_SCREENSHOT=docs/dashboard.png node --test test/e2e/results-simulated.test.mjs` also
 // saves the dashboard after the run (the README's screenshot); SIM_VISITORS, SIM_WORKERS and
 // SIM_DEBUG=1 (timings) help when changing the test.
+//
+// Chromium only, and not for a feature the other engines lack: it drives 24 visitors at once and
+// checks the dashboard with playwright's viewport, keyboard and locators, which the shared driver
+// (test/helpers/driver.mjs) does not offer. What the visitors' browsers do — delivery, retries,
+// reloads, the back/forward cache — is tested in every engine by the delivery, back-forward-cache
+// and demo suites. Porting it to the driver is open work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
