@@ -38,7 +38,7 @@ let bridgeLoaded: Promise<void> | undefined;
 const script = document.currentScript as HTMLScriptElement | null;
 
 if (g.__ctflOptimizationLoaded__) {
-  console.warn('ctfl-opt/E005: the optimization script is included twice; the second copy did nothing. Remove one <script> tag.');
+  console.warn('ctfl-opt/E005: the optimization script is included twice; remove one <script> tag.');
 } else {
   g.__ctflOptimizationLoaded__ = true;
   defineContentElements();

@@ -38,7 +38,7 @@ import { withLock } from './locks.js';
 import { ANONYMOUS_ID_COOKIE, LEGACY_ANONYMOUS_ID_COOKIE, readCookie, removeCookie, writeCookie } from './cookies.js';
 import { readHandoff } from './handoff.js';
 import { listen } from './listen.js';
-import { provideRuntime } from './registry.js';
+import { currentRuntime, provideRuntime } from './registry.js';
 import { currentPage } from './page.js';
 import { StateEntries } from './state-entries.js';
 import { loadChunk } from './chunks.js';
@@ -478,6 +478,8 @@ export class ContentfulOptimization {
     // written once no Experience request is out: a request in flight (which flush() does not wait
     // for) would otherwise stay in it although delivered, and be sent again by the next page.
     this.#destroyed = true;
+    // Elements connected from now on wait for another runtime instead of binding to this one.
+    if (currentRuntime() === this) provideRuntime(undefined);
     if (this.#store.value.persistenceConsent === true) this.#queues.closing();
     // Until that last pass is over, other tabs are still heard: a consent withdrawal or reset() made
     // in one meanwhile purges what is left here too.

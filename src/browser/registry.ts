@@ -1,6 +1,7 @@
 /**
  * Where elements find the runtime: the most recently constructed `ContentfulOptimization` (the
- * script-tag bundle makes exactly one). Elements connected before it exists wait for it.
+ * script-tag bundle makes exactly one). Elements connected before it exists wait for it; a runtime
+ * destroyed is withdrawn, so elements connected after that wait for the next one.
  */
 import type { ContentfulOptimization } from './optimization.js';
 import type { Unsubscribe } from '../core/store.js';
@@ -9,11 +10,12 @@ type Listener = (sdk: ContentfulOptimization) => Unsubscribe | void;
 let current: ContentfulOptimization | undefined;
 const waiting = new Map<Listener, Unsubscribe | void>();
 
-export function provideRuntime(sdk: ContentfulOptimization): void {
+/** `sdk` becomes the runtime of every element; `undefined` withdraws the current one (destroy()). */
+export function provideRuntime(sdk: ContentfulOptimization | undefined): void {
   current = sdk;
   for (const [fn, prev] of waiting) {
     if (typeof prev === 'function') prev();
-    waiting.set(fn, fn(sdk));
+    waiting.set(fn, sdk && fn(sdk));
   }
 }
 

@@ -149,7 +149,11 @@ export class OptimizedEntryElement extends BaseElement {
     this.#mo.observe(this, { childList: true, subtree: true });
     this.#offRuntime = onRuntime((sdk) => {
       this.#sdk = sdk;
-      return OptimizedEntryElement.#join(sdk, this);
+      const off = OptimizedEntryElement.#join(sdk, this);
+      // A runtime that comes after the element (or after the one before was destroyed) may know
+      // the selections already: no state change will come to say so.
+      if (this.hasUpdated) this.#update();
+      return off;
     });
     if (!this.decision) this.#update();
     if (!this.decision) this.#awaitDecision();

@@ -90,6 +90,16 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       equal(getComputedStyle(el).visibility, 'visible');
     });
 
+    it('an entry connected after destroy() waits for the next runtime instead of deciding from the destroyed one', async () => {
+      tracked([selection(EXP, 0, { [B]: B })]).destroy();
+      const el = entryIn(mount(entryHtml()));
+      await sleep(0); // its first update is done: it waits
+      equal(el.dataset.ctflVariantIndex, undefined, 'no decision from the destroyed runtime');
+      tracked(); // knows the selections already: no state change follows
+      equal(shownText(el), 'Variant headline', 'decided by the runtime that came next');
+      equal(el.dataset.ctflVariantIndex, '1');
+    });
+
     it('shows the baseline to a visitor in the baseline (variant index 0)', () => {
       tracked([selection(EXP, 0, { [B]: B })]);
       const el = entryIn(mount(entryHtml()));
