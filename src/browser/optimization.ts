@@ -7,7 +7,7 @@
  * events, observable state and the server handoff.
  */
 import {
-  insightsUrl, readProfile, sendExperienceEvents, sendInsightsBatch, type ApiResult, type ExperienceResult, type FailureReason,
+  insightsUrl, readProfile, sendExperienceEvents, sendInsightsBatch, type ApiResult, type ExperienceResult,
 } from '../core/api.js';
 import {
   isEventAllowed, isMethodAllowed, METHOD_EVENT_TYPES, normalizeConsentChoice,
@@ -15,7 +15,7 @@ import {
 } from '../core/consent.js';
 import {
   buildClickEvent, buildHoverEvent, buildIdentifyEvent, buildPageEvent, buildScreenEvent, buildTrackEvent, buildViewEvent,
-  uuid, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type JsonRecord, type ViewPayload,
+  uuid, type ComponentPayload, type EventBase, type FlagViewPayload, type HoverPayload, type ViewPayload,
 } from '../core/events.js';
 import type { Check } from '../core/checks.js';
 import { createLogger, type Logger } from '../core/log.js';
@@ -24,11 +24,11 @@ import {
 } from '../core/payloads.js';
 import {
   getFlag, getFlagChange, getMergeTagValue, resolveByBaselineId, resolveEntryJson,
-  type ContentfulEntry, type EntryDecision,
+  type ContentfulEntry,
 } from '../core/resolve.js';
 import {
   Changes, Profile, ProfileId, SelectedOptimizations,
-  OptimizationData, type Change, type Json, type Profile as ProfileT, type SelectedOptimization,
+  OptimizationData, type Json, type SelectedOptimization,
 } from '../core/wire.js';
 import { createStore, deepFreeze, type Observable, type Store, type Unsubscribe } from '../core/store.js';
 import { configWarnings, resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
@@ -50,81 +50,9 @@ import {
   CONTINUITY_KEYS, createKeyValueStore, DebugFlag, LEGACY_CONTINUITY_KEYS, LEGACY_STORAGE_KEYS, STORAGE_KEYS, type KeyValueStore,
 } from './storage.js';
 
-export type RequestState =
-  | { readonly status: 'idle' }
-  | { readonly status: 'pending' }
-  | { readonly status: 'success'; readonly at: string }
-  | { readonly status: 'failed'; readonly reason: FailureReason | 'invalid-data'; readonly code?: string; readonly httpStatus?: number; readonly message: string; readonly at: string };
+import type { RequestState, EmittedEvent, OptimizationState, Overrides, ShownDecision, EventResult, EventError, TrackCurrentPageOptions } from './types.js';
 
-export interface EmittedEvent {
-  readonly api: 'experience' | 'insights';
-  readonly type: string;
-  readonly messageId: string;
-  readonly at: string;
-}
-
-export interface OptimizationState {
-  readonly profile: ProfileT | undefined;
-  readonly selectedOptimizations: readonly SelectedOptimization[] | undefined;
-  readonly changes: readonly Change[] | undefined;
-  readonly consent: ConsentValue;
-  readonly persistenceConsent: ConsentValue;
-  /** The most recent blocked calls (newest last, at most 50). */
-  readonly blockedEvents: readonly BlockedEvent[];
-  /** The most recent events that left the consent gate (newest last, at most 50). */
-  readonly events: readonly EmittedEvent[];
-  readonly requestState: RequestState;
-  readonly online: boolean;
-  /** Preview overrides (`<ctfl-preview-panel>`), while it has any. */
-  readonly overrides?: Overrides;
-}
-
-/**
- * Preview overrides: given the visitor's own state, the selected optimizations and changes to show
- * instead. Only the resolvers read them (`resolveEntry`, `getFlag`: what the elements show); they are
- * never stored, sent to an API or passed to another tab, and `states.selectedOptimizations` and
- * `states.changes` stay the visitor's own.
- */
-export type Overrides = (own: OptimizationState) => {
-  readonly selectedOptimizations?: readonly SelectedOptimization[];
-  readonly changes?: readonly Change[];
-};
-
-/** A decision as shown; `override` when preview overrides made it differ from the visitor's own. */
-export interface ShownDecision extends EntryDecision {
-  readonly override?: boolean;
-}
-
-export interface EventResult {
-  /**
-   * True once the event was delivered, or is queued for delivery (offline, a retry). False when the
-   * call was not in the method's form, the consent gate blocked it, it was purged before delivery,
-   * or the API refused it.
-   */
-  readonly accepted: boolean;
-  /** Present once the Experience API answered this event. */
-  readonly data?: OptimizationData;
-  /** Why an event was not taken: `invalid-call` (code E015) or the API's failure (its code, e.g. `ERR_INVALID_DATA`). */
-  readonly error?: EventError;
-}
-
-export interface EventError {
-  readonly reason: FailureReason | 'invalid-call';
-  readonly code?: string;
-  readonly status?: number;
-  readonly message: string;
-}
-
-export interface TrackCurrentPageOptions {
-  /** Identifies the route: a repeat of the key last reported sends nothing. */
-  routeKey: string;
-  /** `skip`: the first call only records its route (the load's page event already reported it). Default `emit`. */
-  initialPageEvent?: 'emit' | 'skip';
-  /** The page payload to send, built at the time of the call. */
-  buildPayload?: () => PagePayload;
-  properties?: JsonRecord;
-}
-
+export type { RequestState, EmittedEvent, OptimizationState, Overrides, ShownDecision, EventResult, EventError, TrackCurrentPageOptions } from './types.js';
 export type { DroppedEvents, FlagViewPayload, HoverPayload, IdentifyPayload, PagePayload, ScreenPayload, TrackPayload, ViewPayload };
 
 type StateKey = keyof OptimizationState;

@@ -6,7 +6,8 @@
  * already over the entry then starts its hover).
  */
 import { uuid } from '../core/events.js';
-import type { ContentfulOptimization, ShownDecision } from '../browser/optimization.js';
+import type { ContentfulOptimization } from '../browser/optimization.js';
+import type { ShownDecision } from '../browser/types.js';
 import { listen } from '../browser/listen.js';
 
 const VIEW_DWELL_MS = 1000;

@@ -19,7 +19,8 @@
  * `style-src 'self'` Content-Security-Policy needs nothing more.
  */
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ContentfulOptimization, OptimizationState } from '../browser/optimization.js';
+import type { ContentfulOptimization } from '../browser/optimization.js';
+import type { OptimizationState } from '../browser/types.js';
 import { onRuntime } from '../browser/registry.js';
 import {
   catalogOf, choiceCount, endSession, forcedVariants, MAX_VALUE, noChoices, overridesFor, readChoices, variantsAt, writeChoices,
