@@ -39,6 +39,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { void stopDisp
 const steps = [
   ['build', process.execPath, ['scripts/build.mjs']],
   ['typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']],
+  // The browser's sources once more without Node's types: a Node global there is an error.
+  ['typecheck (browser sources)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.browser.json']],
   // The suites themselves: the browser ones as browser code (no Node types), the Node and end-to-end
   // ones as checked JavaScript against dist/types (hence after the build).
   ['typecheck tests (browser)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test-browser.json']],
