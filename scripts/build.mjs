@@ -55,6 +55,7 @@ const chunks = [
   { entry: 'src/chunks/deferred.ts', name: 'deferred', share: ['parts', 'route-state'] },
 ];
 
+const umdTarget = { ...umd, entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', sourcemap: true };
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   // Browser ESM for developers (class, elements, constants; deps stay external for their bundler).
@@ -63,7 +64,7 @@ const targets = [
     chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.mjs' }, splitting: true, format: 'esm', platform: 'browser',
     target: 'es2022', packages: 'external', sourcemap: true, define: { ...define, __DEV__: 'true' } },
   // The script-tag bundle: everything inlined, minified, dev-only checks stripped.
-  { ...umd, entryPoints: ['src/umd.ts'], outfile: 'dist/optimization.umd.js', sourcemap: true },
+  umdTarget,
   ...chunks.map(({ entry, name, share }) => ({
     ...umd, entryPoints: [entry], outfile: `dist/optimization.${name}.js`, sourcemap: true,
     plugins: [sharedWithBundle(share), ...umd.plugins],
@@ -83,10 +84,12 @@ mkdirSync('dist', { recursive: true });
 // Split ESM chunks are content-hashed: drop the previous build's.
 rmSync('dist/chunks', { recursive: true, force: true });
 const started = Date.now();
+// The script-tag bundle first: its chunks rename internal members as it did (its mangleCache).
+const { mangleCache } = await build({ bundle: true, logLevel: 'warning', ...umdTarget, mangleCache: {} });
 await Promise.all(
   targets
-    .filter((t) => existsSync(t.entryPoints[0].in ?? t.entryPoints[0]))
-    .map((t) => build({ bundle: true, logLevel: 'warning', ...t })),
+    .filter((t) => t !== umdTarget && existsSync(t.entryPoints[0].in ?? t.entryPoints[0]))
+    .map((t) => build({ bundle: true, logLevel: 'warning', ...t, ...(t.mangleProps ? { mangleCache } : {}) })),
 );
 // The script-tag bundle and its chunks: terser's pass after esbuild's (scripts/esbuild-umd.mjs).
 await Promise.all(['optimization.umd.js', ...chunks.map((c) => `optimization.${c.name}.js`)].map(async (file) => {
@@ -102,7 +105,7 @@ await Promise.all(['optimization.umd.js', ...chunks.map((c) => `optimization.${c
 // Declarations are emitted even when the type-check has errors; `npm test` type-checks separately.
 if (!process.argv.includes('--no-types')) {
   const run = (args) => spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  const tsc = run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly']);
+  const tsc = run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly', '--stripInternal']);
   if (!existsSync('dist/types/index.d.ts')) process.stderr.write(tsc.stdout + tsc.stderr);
   const cem = run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--globs', 'src/elements/*.ts', '--exclude', 'src/elements/index.ts', '--outdir', 'dist', '--quiet']);
   if (cem.status !== 0) { process.stderr.write(cem.stdout + cem.stderr); process.exitCode = 1; }

@@ -10,6 +10,7 @@ import type { trackCurrentPage } from './route-page.js';
 import type { EntryTracker } from '../elements/entry-tracker.js';
 import type { readProfile } from '../core/api.js';
 import type { storageSync } from './storage-sync.js';
+import type * as recovery from './queue-recovery.js';
 
 export interface Parts {
   /** Durable event queues in IndexedDB (chunk `deferred`; in the package, a module of its own). */
@@ -26,6 +27,8 @@ export interface Parts {
   readProfile?: typeof readProfile;
   /** Tabs in step without BroadcastChannel (chunk `deferred`). */
   storageSync?: typeof storageSync;
+  /** Durable queues taken up again: adopted, and back from the back/forward cache (chunk `deferred`). */
+  recovery?: typeof recovery;
 }
 
 export const parts: Parts = {};

@@ -13,6 +13,7 @@ import { trackCurrentPage } from '../browser/route-page.js';
 import { EntryTracker } from '../elements/entry-tracker.js';
 import { readProfile } from '../core/api.js';
 import { storageSync } from '../browser/storage-sync.js';
+import { restore, resume } from '../browser/queue-recovery.js';
 
 parts.QueueStore = QueueStore;
 parts.trackRouteChanges = trackRouteChanges;
@@ -21,3 +22,4 @@ parts.trackCurrentPage = trackCurrentPage;
 parts.EntryTracker = EntryTracker;
 parts.readProfile = readProfile;
 parts.storageSync = storageSync;
+parts.recovery = { restore, resume };

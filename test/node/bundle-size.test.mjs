@@ -12,12 +12,12 @@ const UMD = join(root, 'dist', 'optimization.umd.js');
  * The file the script tag loads blocks the page: it has a hard budget of 20,000 B gzip with its
  * elements in it. What is not needed to make the first decision and send the first request loads
  * after it: the consent bridge (only on pages that have one), the preview panel (only for a
- * previewer) and the deferred chunk (durable queues, route tracking, views and hovers, configuration
- * warnings). A change that needs bytes here pays for them elsewhere.
+ * previewer) and the deferred chunk (durable queues and their recovery, route tracking, views and
+ * hovers, configuration warnings). A change that needs bytes here pays for them elsewhere.
  */
 const BUDGET_GZIP = 20_000;
 /** The chunks are not budgeted (they do not block the page) but must not grow unnoticed. */
-const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300, deferred: 7_900 };
+const CHUNK_RATCHET_GZIP = { 'consent-bridge': 3_300, deferred: 8_200 };
 
 test(`dist/optimization.umd.js is at most ${BUDGET_GZIP} B gzip`, () => {
   assert.ok(existsSync(UMD), 'run the build first (npm test does)');

@@ -1,0 +1,112 @@
+/**
+ * One delivery queue, configured for each API by a subclass: Experience events leave one request
+ * at a time, in order (experience-queue.ts); Insights events in batches, handed to sendBeacon when
+ * the page goes away (insights-queue.ts). What both do the same way is here: what is queued and
+ * what is out (kept in the persisted copy until the API answered), one pass at a time, retries with
+ * exponential backoff behind a circuit breaker, the cap, and purges.
+ *
+ * Members named `_like` are the runtime's internals (scripts/esbuild-umd.mjs renames them in the
+ * script-tag bundle); `rt` is the runtime that owns the queue (optimization.ts).
+ */
+import type { DroppedEvents } from './config.js';
+import type { ContentfulOptimization } from './optimization.js';
+import type { Ev } from './queue-store.js';
+import type { EventResult } from './types.js';
+
+/** How hard a pass tries. */
+export type Pass = typeof AUTO | typeof FORCED | typeof LAST;
+/** On its own (an event queued, the interval): waits out a backoff, and the connection. */
+export const AUTO = 0;
+/** `flush()`, a retry that is due, back online: tries now, even while the circuit is open. */
+export const FORCED = 1;
+/**
+ * The page or the runtime goes away (`pagehide`, `destroy()`): tries now, also once destroyed;
+ * Insights hands its batches to sendBeacon.
+ */
+export const LAST = 2;
+
+/** Failures in a row after which the circuit opens: no automatic attempt for 30 s. */
+export const BREAKER = 6;
+/** Exponential backoff with jitter (≈1 s doubling to 30 s), 30 s once the circuit is open; a longer Retry-After wins. */
+const backoff = (failures: number, retryAfterMs = 0) =>
+  Math.max(retryAfterMs, failures >= BREAKER ? 30_000 : Math.min(30_000, 500 * 2 ** failures) * (0.5 + Math.random() / 2));
+
+/** A queued event, and — for the methods whose promise waits for delivery — how to settle it. */
+export interface Queued { event: Ev; resolve?: (r: EventResult) => void }
+
+export abstract class DeliveryQueue<T extends Queued> {
+  /** Waiting to leave, oldest first. */
+  _queue: T[] = [];
+  /** Out for delivery: still in the persisted copy until the API answered. */
+  _out: T[] = [];
+  /** The pass under way: settles when it is over. */
+  _pass: Promise<void> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #failures = 0;
+  readonly _rt: ContentfulOptimization;
+  readonly #api: DroppedEvents['api'];
+
+  constructor(rt: ContentfulOptimization, api: DroppedEvents['api']) {
+    this._rt = rt;
+    this.#api = api;
+  }
+
+  abstract _flush(pass?: Pass): Promise<void>;
+
+  /** A retry is scheduled. */
+  get _waiting(): boolean { return this.#timer !== undefined; }
+  /** After BREAKER failures in a row only a forced pass tries before the scheduled retry. */
+  get _open(): boolean { return this._waiting && this.#failures >= BREAKER; }
+
+  /** Tries again after the backoff (a longer Retry-After wins); never once the runtime is destroyed. */
+  _retryLater(retryAfterMs?: number): void {
+    if (this._waiting || this._rt._destroyed) return;
+    const delay = backoff(++this.#failures, retryAfterMs);
+    // A document that is no longer active may refuse timers (Firefox throws): no retry there.
+    try { this.#timer = setTimeout(() => { this.#timer = undefined; void this._flush(FORCED); }, delay); } catch { /* gone */ }
+  }
+
+  /** Delivered, back online, purged or destroyed: no retry is pending and the backoff starts over. */
+  _reset(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#failures = 0;
+  }
+
+  /**
+   * Puts `items` back in front of the queue, in order, without those another page took over (it
+   * adopted this tab's persisted queue while this page was in the back/forward cache, and sends them).
+   */
+  _requeue(items: T[]): void {
+    this._queue.unshift(...this._notTaken(items));
+  }
+
+  /** `items` without those another page took over: it delivers them, so they are settled as accepted. */
+  _notTaken(items: T[]): T[] {
+    const taken = this._rt._taken;
+    if (!taken.size) return items;
+    return items.filter((p) => !taken.has(String(p.event.messageId)) || void p.resolve?.({ accepted: true }));
+  }
+
+  /** Past `max` the oldest events go, reported to onDrop. */
+  _cap(max: number): void {
+    const q = this._queue;
+    if (q.length > max) this._dropped(q.splice(0, q.length - max), 'cap');
+  }
+
+  /** Events that will never be delivered: settled as not accepted, and reported to onDrop. */
+  _dropped(items: T[], reason: DroppedEvents['reason']): void {
+    this._rt._drop(this.#api, reason, this.#refuse(items).map((p) => p.event));
+  }
+
+  #refuse(items: T[]): T[] {
+    for (const p of items) p.resolve?.({ accepted: false });
+    return items;
+  }
+
+  /** Everything queued goes (consent withdrawn, reset()): settled as not accepted and returned; no retry follows. */
+  _purge(): T[] {
+    this._reset();
+    return this.#refuse(this._queue.splice(0));
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The page's lifecycle as the runtime's delivery sees it: the connection coming and going, the
+ * page hidden or leaving (what is queued is handed to the browser), the back/forward cache, the
+ * Insights flush interval, and a profile that releases Insights events waiting for one. Every
+ * listener and timer is undone by `teardown` (destroy()).
+ */
+import { FORCED, LAST } from './delivery.js';
+import { listen } from './listen.js';
+import type { ContentfulOptimization } from './optimization.js';
+
+export function followLifecycle(rt: ContentfulOptimization, teardown: Array<() => void>): void {
+  const win = rt._win;
+  const { _exp: exp, _ins: ins, _store: store } = rt;
+  const on = <E extends Event>(target: EventTarget, type: string, fn: (e: E) => void) => listen(teardown, target, type, fn);
+  on(win, 'online', () => {
+    store.set({ online: true });
+    exp._reset();
+    ins._reset();
+    void rt.flush();
+  });
+  on(win, 'offline', () => store.set({ online: false }));
+  // Hidden pages may never come back: hand what is queued to the browser to deliver.
+  // Experience events (not de-duplicated by the API) wait in the persisted queue for the next load;
+  // without persistence consent they leave now with fetch keepalive.
+  // Also while the persistence chunk has not arrived (or cannot be loaded): nothing is persisted yet.
+  const away = () => {
+    void ins._flush(LAST);
+    if (store.value.persistenceConsent !== true || !rt._queues.durable) void exp._flush(FORCED);
+  };
+  on(win.document, 'visibilitychange', () => { if (win.document.visibilityState === 'hidden') away(); });
+  // A page that may stay in the back/forward cache (`persisted`) writes nothing more to IndexedDB
+  // (idb.ts) and lets its queue go to the next page; back from the cache, it takes up again.
+  on(win, 'pagehide', (e: PageTransitionEvent) => {
+    rt._leaving = e.persisted && store.value.persistenceConsent === true;
+    away();
+    if (e.persisted) rt._queues.suspend();
+  });
+  on(win, 'pageshow', (e: PageTransitionEvent) => { rt._leaving = false; if (e.persisted) void rt._recover(true); });
+  const timer = setInterval(() => void ins._flush(), rt.config.insights.flushIntervalMs);
+  teardown.push(() => clearInterval(timer));
+  // A profile that appears later releases Insights events that were waiting for one.
+  teardown.push(store.select('profile').subscribe((p) => {
+    if (p && ins._queue.some((e) => !e.profileId)) void ins._flush();
+  }));
+}
