@@ -12,7 +12,7 @@ export async function restore(rt: ContentfulOptimization): Promise<void> {
   const purges = rt._purges;
   const q = await rt._queues.adopt();
   // Purged while adopting (consent(false), reset()): the adopted queues go too. And this page's
-  // event consent applies: what it would block now never leaves (found by the consent property suite).
+  // event consent applies: what it would block now never leaves.
   if (rt._store.value.persistenceConsent !== true || purges !== rt._purges) return;
   const allowed = (e: Ev) => isEventAllowed(e, rt._store.value.consent, rt.config.allowedEventTypes);
   const e = q.e.filter(allowed);

@@ -1,5 +1,5 @@
 /**
- * Durable event queues (issue 6), used only with persistence consent. Each runtime (one per tab)
+ * Durable event queues, used only with persistence consent. Each runtime (one per tab)
  * writes its own queues to IndexedDB under its own key, so tabs never overwrite each other, and
  * holds a Web Lock named after that key while the key exists. A runtime that starts adopts the
  * queues whose lock is not held (a closed or reloaded tab), under a lock so that only one tab adopts
@@ -30,7 +30,7 @@ const isId = (x: unknown) => ProfileId.safeParse(x).success;
 /**
  * An event as this runtime builds it, of one of `types`: an id-like `messageId` (a UUID), a
  * `context` object, no `__proto__` key and no nesting past the API's 64 levels. The persisted queue
- * is read back from storage that other scripts can write (issue 9): anything else is dropped.
+ * is read back from storage that other scripts can write: anything else is dropped.
  */
 const isEvent = (types: string) => (x: unknown): x is Ev =>
   isObject(x) && types.split(' ').includes(x.type as string) && isId(x.messageId) && isObject(x.context) && !suspectJson(x, true);

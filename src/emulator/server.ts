@@ -80,8 +80,8 @@ export const RESULTS_MAX_AGE_MS = 1000;
 interface CachedResults { version: number; etag: string; value: ResultsResponse; madeAt: number }
 /**
  * The request log also stays under this many bytes of bodies: 10,000 bodies of up to 1 MB each
- * would otherwise hold gigabytes and make `/_emulator/requests` too large to serialize (found by
- * the fuzz suite). The oldest entries go first.
+ * would otherwise hold gigabytes and make `/_emulator/requests` too large to serialize. The oldest
+ * entries go first.
  */
 export const REQUEST_LOG_BYTES = 32 * 1024 * 1024;
 
@@ -612,7 +612,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           if (body.offsetMs !== undefined) offset = body.offsetMs;
           if (body.advanceMs !== undefined) offset += body.advanceMs;
           // The CLI's --clock-offset range. Past it a date is invalid and every later answer would
-          // fail (found by the fuzz suite: `{"advanceMs": 1.2e29}` turned every request into a 500).
+          // fail (`{"advanceMs": 1.2e29}` would turn every request into a 500).
           if (!(Math.abs(offset) <= MAX_CLOCK_OFFSET_MS)) {
             throw new ApiError(400, 'ERR_INVALID_DATA', `body: the clock offset would be ${offset} ms; keep it within ±${MAX_CLOCK_OFFSET_MS} ms (about 300 years)`);
           }
