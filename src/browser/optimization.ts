@@ -43,7 +43,6 @@ import { parts } from './parts.js';
 import { trackCurrentPage, type RouteMemory } from './route-page.js';
 import { followLifecycle } from './lifecycle.js';
 import { syncTabs, type SyncMessage } from './tab-sync.js';
-import type { PreviewPanelElement } from '../elements/preview-panel.js';
 import { createKeyValueStore, DebugFlag, STORAGE_KEYS, type KeyValueStore } from './storage.js';
 
 import type { EmittedEvent, OptimizationState, Overrides, ShownDecision, EventResult, TrackCurrentPageOptions } from './types.js';
@@ -211,8 +210,10 @@ export class ContentfulOptimization {
    * script-tag bundle; a separate module of the package): this visitor's state, live, and overrides
    * that only this tab shows. Resolves with the panel.
    */
-  preview(): Promise<PreviewPanelElement> {
-    return loadChunk('preview').then(() => (customElements.get('ctfl-preview-panel') as unknown as typeof PreviewPanelElement).open(this));
+  preview(): Promise<HTMLElementTagNameMap['ctfl-preview-panel']> {
+    // The chunk defines the element; the runtime knows it by its tag (and static open()) only.
+    type Panel = { open(sdk: ContentfulOptimization): Promise<HTMLElementTagNameMap['ctfl-preview-panel']> };
+    return loadChunk('preview').then(() => (customElements.get('ctfl-preview-panel') as unknown as Panel).open(this));
   }
 
   /** Sets or (with `undefined`) ends the preview overrides; elements show the result at once. */

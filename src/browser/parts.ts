@@ -7,7 +7,7 @@ import type { QueueStore } from './queue-store.js';
 import type { trackRouteChanges } from './navigation.js';
 import type { configWarnings } from './config.js';
 import type { trackCurrentPage } from './route-page.js';
-import type { EntryTracker } from '../elements/entry-tracker.js';
+import type { EntryTracker } from './entry-tracker.js';
 import type { readProfile } from '../core/api.js';
 import type { storageSync } from './storage-sync.js';
 import type * as recovery from './queue-recovery.js';

@@ -10,7 +10,7 @@ import { trackRouteChanges } from '../browser/navigation.js';
 import { parts } from '../browser/parts.js';
 import { configWarnings } from '../browser/config.js';
 import { trackCurrentPage } from '../browser/route-page.js';
-import { EntryTracker } from '../elements/entry-tracker.js';
+import { EntryTracker } from '../browser/entry-tracker.js';
 import { readProfile } from '../core/api.js';
 import { storageSync } from '../browser/storage-sync.js';
 import { restore, resume } from '../browser/queue-recovery.js';

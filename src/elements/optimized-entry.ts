@@ -24,7 +24,7 @@
  * `decision` (and the `ctfl-decision` event) says.
  */
 import { BaseElement, sheet, type PropertyValues } from './base.js';
-import { EntryTracker } from './entry-tracker.js';
+import { EntryTracker } from '../browser/entry-tracker.js';
 import { loadChunk } from '../browser/chunks.js';
 import { parts } from '../browser/parts.js';
 import type { ContentfulEntry, EntryDecision } from '../core/resolve.js';

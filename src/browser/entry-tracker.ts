@@ -6,9 +6,9 @@
  * already over the entry then starts its hover).
  */
 import { uuid } from '../core/events.js';
-import type { ContentfulOptimization } from '../browser/optimization.js';
-import type { ShownDecision } from '../browser/types.js';
-import { listen } from '../browser/listen.js';
+import type { ContentfulOptimization } from './optimization.js';
+import type { ShownDecision } from './types.js';
+import { listen } from './listen.js';
 
 const VIEW_DWELL_MS = 1000;
 const VIEW_RATIO = 0.1;
