@@ -157,17 +157,20 @@ export async function ensureDisplay() {
 }
 
 /**
- * WebKitWebDriver on a free port, its MiniBrowser windows on `display`. Returns the webdriverio
- * connection options for a session (classic WebDriver; MiniBrowser in automation mode).
+ * WebKitWebDriver on a free port, its MiniBrowser windows on `display` (`env`: more environment for
+ * both). Returns the webdriverio connection options for a session (classic WebDriver; MiniBrowser in
+ * automation mode).
+ * @param {string} display
+ * @param {{ env?: Record<string, string> }} [options]
  */
-export async function startWebKitDriver(display) {
+export async function startWebKitDriver(display, { env = {} } = {}) {
   const driver = webkitDriverPath();
   const browser = miniBrowserPath();
   if (!driver || !browser) throw new Error(missingMessage(['webkit']));
   const port = await freePort();
   const child = track(spawn(driver, [`--port=${port}`, '--host=127.0.0.1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DISPLAY: display, GDK_BACKEND: 'x11', LIBGL_ALWAYS_SOFTWARE: '1' },
+    env: { ...process.env, ...env, DISPLAY: display, GDK_BACKEND: 'x11', LIBGL_ALWAYS_SOFTWARE: '1' },
   }));
   let out = '';
   // CTFL_WEBKIT_LOG=<file>: the driver's and MiniBrowser's own output, for debugging a WebKit run.

@@ -15,29 +15,35 @@
 // and the preview panel finds the emulator again after it restarts.
 //
 // `RESULTS_SCREENSHOT=docs/dashboard.png node --test test/e2e/results-simulated.test.mjs` also
-// saves the dashboard after the run (the README's screenshot); SIM_VISITORS, SIM_WORKERS and
-// SIM_DEBUG=1 (timings) help when changing the test.
+// saves the dashboard after the run (the README's screenshot; the whole page in Chromium and
+// Firefox, the viewport only in WebKit, whose classic WebDriver has no full-page screenshot);
+// SIM_VISITORS, SIM_WORKERS and SIM_DEBUG=1 (timings) help when changing the test.
 //
-// Chromium only, and not for a feature the other engines lack: it drives 24 visitors at once and
-// checks the dashboard with playwright's viewport, keyboard and locators, which the shared driver
-// (test/helpers/driver.mjs) does not offer. What the visitors' browsers do — delivery, retries,
-// reloads, the back/forward cache — is tested in every engine by the delivery, back-forward-cache
-// and demo suites. Porting it to the driver is open work.
+// In this run's engine (CTFL_ENGINE: Chromium, Firefox or WebKit) through the shared driver
+// (test/helpers/driver.mjs: pages, keys, viewport sizes, cookies), with the visitors' site and the
+// dashboard behind the site proxy (test/helpers/site.mjs). The proxy's first script in every page
+// records what playwright's pageerror and console events gave here before (uncaught errors,
+// rejections, console errors, CSP violations), and the proxy holds the dashboard's polls for the
+// goal test, as playwright's page.route did: classic WebDriver has neither. Every engine runs the
+// same 240 visitors and assertions; only the number of visitors at a time differs (WORKERS).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startEmulator, root } from '../helpers/emulator.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
-import { chromiumPath, chromiumArgs } from '../../scripts/chromium.mjs';
+import { ENGINE, launch } from '../helpers/driver.mjs';
+import { startSite } from '../helpers/site.mjs';
 import { prng } from '../helpers/prng.mjs';
 
 const ORG = 'sim-org';
 const TEASER = 'expTeaserAbTest0000001';
 const VISITORS = Number(process.env.SIM_VISITORS) || 240;
-// Pages are idle most of a visit (a view takes a second in view): more of them than cores.
-const WORKERS = Number(process.env.SIM_WORKERS) || 24;
+// Pages are idle most of a visit (a view takes a second in view): more of them than cores. Each
+// worker has two visitor contexts; in WebKit each is a WebDriver session (a WebKitWebDriver and a
+// MiniBrowser with its web and network processes of its own), so fewer workers there: with 4 the
+// visitors take ~80 s on two cores, with 8 longer.
+const WORKERS = Number(process.env.SIM_WORKERS) || { chromium: 24, firefox: 24, webkit: 4 }[ENGINE];
 const TRUE_RATE = [0.10, 0.25];
 
 const draws = (() => { const r = prng(19); return Array.from({ length: VISITORS + 1 }, () => r()); })();
@@ -148,7 +154,7 @@ window.__simLoad = async ({ experienceId, rates, draw }) => {
 };
 `;
 
-let emulator, demo, browser;
+let emulator, demo, site, dashboard, browser;
 
 before(async () => {
   emulator = await startEmulator(['--goal', 'signup']);
@@ -180,7 +186,8 @@ before(async () => {
         return true;
       }
       if (url.pathname === '/blank.html') {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'" });
+        // Scripts of the site only: the site proxy's watching script.
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; script-src 'self'" });
         res.end('<!doctype html><title>Between visitors</title>');
         return true;
       }
@@ -192,11 +199,16 @@ before(async () => {
       return false;
     },
   });
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
+  // The visitors' site and the dashboard, each behind the site proxy.
+  site = await startSite(demo.url);
+  dashboard = await startSite(emulator.url);
+  browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
+  await dashboard?.close();
+  await site?.close();
   await demo?.close();
   assert.equal(await emulator?.stop(), 0);
 });
@@ -208,33 +220,27 @@ after(async () => {
  * IndexedDB across the reload), whose origin storage is wiped before each of them; the others the
  * one without persistence consent, so nothing of one visitor is left for the next.
  */
-async function visit(i, page, { reload = false } = {}) {
-  const errors = [];
-  const onError = (e) => errors.push(String(e));
-  page.on('pageerror', onError);
-  try {
-    if (reload) await wipeOrigin(page);
-    const loads = reload ? 2 : 1;
-    let result = null;
-    for (let load = 0; load < loads; load++) {
-      if (load === 0) await page.goto(`${demo.url}/sim.html?id=${visitorId(i)}&persist=${reload}`, { waitUntil: 'load' });
-      else await page.reload({ waitUntil: 'load' });
-      // The visitor converts (or not) on its last page.
-      const now = await page.evaluate((args) => window.__simLoad(args), { experienceId: TEASER, rates: load + 1 === loads ? TRUE_RATE : null, draw: draws[i] });
-      assert.ok(result === null || result.variant === now.variant, `visitor ${i}: a sticky variant stays (${result?.variant}, then ${now.variant})`);
-      result = now;
-    }
-    assert.deepEqual(errors, []);
-    return { ...result, loads };
-  } finally {
-    page.off('pageerror', onError);
+async function visit(i, { page, context }, { reload = false } = {}) {
+  if (reload) await wipeOrigin(page, context);
+  const loads = reload ? 2 : 1;
+  let result = null;
+  for (let load = 0; load < loads; load++) {
+    if (load === 0) await page.goto(`${site.url}/sim.html?id=${visitorId(i)}&persist=${reload}`, { timeout: 120_000 });
+    else await page.reload({ timeout: 120_000 });
+    // The visitor converts (or not) on its last page.
+    const now = await page.evaluate((args) => window.__simLoad(args), { experienceId: TEASER, rates: load + 1 === loads ? TRUE_RATE : null, draw: draws[i] });
+    assert.ok(result === null || result.variant === now.variant, `visitor ${i}: a sticky variant stays (${result?.variant}, then ${now.variant})`);
+    result = now;
   }
+  // Uncaught errors and unhandled rejections in the worker's tab, this visitor's and every one before.
+  assert.deepEqual((await page.problems()).filter((p) => p.startsWith('pageerror')), []);
+  return { ...result, loads };
 }
 
 /** Leaves the visitor's page for a blank one on the site and wipes the site's cookies and storage. */
-async function wipeOrigin(page) {
-  await page.goto(`${demo.url}/blank.html`, { waitUntil: 'load' });
-  await page.context().clearCookies();
+async function wipeOrigin(page, context) {
+  await page.goto(`${site.url}/blank.html`, { timeout: 120_000 });
+  await context.clearCookies();
   await page.evaluate(async () => {
     localStorage.clear();
     sessionStorage.clear();
@@ -252,8 +258,7 @@ async function wipeOrigin(page) {
 /** A page for each kind of visitor, in contexts of their own; closed by `close()`. */
 async function workerPages() {
   const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
-  const [plain, persistent] = await Promise.all(contexts.map((c) => c.newPage()));
-  for (const page of [plain, persistent]) page.setDefaultTimeout(120_000);
+  const [plain, persistent] = await Promise.all(contexts.map(async (context) => ({ context, page: await context.newPage() })));
   return { plain, persistent, close: () => Promise.all(contexts.map((c) => c.close())) };
 }
 
@@ -342,103 +347,108 @@ test(`${VISITORS} simulated visitors: every visitor counted once, with its conve
   assert.deepEqual(after.teaser.variants, before.teaser.variants);
   assert.deepEqual(after.goal.variants, before.goal.variants);
 
-  // The rendered dashboard says the same, live, readable with a keyboard and at 320 px.
-  const context = await browser.newContext({ viewport: { width: 900, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !/favicon/.test(m.location().url)) problems.push(m.text()); });
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP: ${e.violatedDirective}`)));
-  await page.goto(`${emulator.url}/_emulator/?organization=${ORG}`);
-  await page.waitForFunction(() => document.getElementById('goals')?.dataset.enhanced === 'true');
-  const card = page.locator(`section.card[data-experience-id="${TEASER}"]`);
-  const cell = (table, variant, cls) => card.locator(`table.${table} tr[data-variant="${variant}"] td.${cls}`);
+  // The rendered dashboard says the same, live, readable with a keyboard and at 320 px. (Its page
+  // errors, console errors and CSP violations: the site proxy's script records them.)
+  const context = await browser.newContext();
+  const page = await context.newPage({ viewport: { width: 900, height: 900 } });
+  await page.goto(`${dashboard.url}/_emulator/?organization=${ORG}`);
+  await page.waitForFunction(() => document.getElementById('goals')?.dataset.enhanced === 'true', undefined, { timeout: 30_000 });
+  const card = `section.card[data-experience-id="${TEASER}"]`;
+  const cell = (table, variant, cls) => `${card} table.${table} tr[data-variant="${variant}"] td.${cls}`;
   for (const v of [0, 1]) {
-    assert.equal(await cell('activity', v, 'visitors').textContent(), String(expected[v].visitors));
-    assert.equal(await cell('conversions', v, 'conversions').textContent(), `${expected[v].conversions} of ${expected[v].visitors}`);
+    assert.equal(await page.textContent(cell('activity', v, 'visitors')), String(expected[v].visitors));
+    assert.equal(await page.textContent(cell('conversions', v, 'conversions')), `${expected[v].conversions} of ${expected[v].visitors}`);
     const [lower, upper] = wilson(expected[v].conversions, expected[v].visitors);
-    assert.equal(await cell('conversions', v, 'rate').textContent(), `${pct(expected[v].conversions / expected[v].visitors)} (${pct(lower)} to ${pct(upper)})`);
+    assert.equal(await page.textContent(cell('conversions', v, 'rate')), `${pct(expected[v].conversions / expected[v].visitors)} (${pct(lower)} to ${pct(upper)})`);
   }
-  assert.equal(await cell('conversions', 1, 'difference').textContent(), `${pts(difference)} (${pts(differenceLower)} to ${pts(differenceUpper)})`);
-  assert.equal(await cell('conversions', 1, 'chance').textContent(), chanceText(beat));
-  assert.equal(await card.locator('.too-few').count(), 0, 'no small-sample warning');
-  assert.equal(await card.locator('svg.chart polyline').count(), 2, 'a line per variant');
+  assert.equal(await page.textContent(cell('conversions', 1, 'difference')), `${pts(difference)} (${pts(differenceLower)} to ${pts(differenceUpper)})`);
+  assert.equal(await page.textContent(cell('conversions', 1, 'chance')), chanceText(beat));
+  assert.equal(await page.count(`${card} .too-few`), 0, 'no small-sample warning');
+  assert.equal(await page.count(`${card} svg.chart polyline`), 2, 'a line per variant');
 
   // Live: one more visitor shows up without a reload.
   const extraPages = await workerPages();
   const extra = await visit(VISITORS, extraPages.plain);
   await extraPages.close();
   await page.waitForFunction(({ selector, n }) => document.querySelector(selector)?.textContent === String(n),
-    { selector: `section.card[data-experience-id="${TEASER}"] table.activity tr[data-variant="${extra.variant}"] td.visitors`, n: expected[extra.variant].visitors + 1 },
+    { selector: cell('activity', extra.variant, 'visitors'), n: expected[extra.variant].visitors + 1 },
     { timeout: 10_000 });
 
   phase('live');
   if (process.env.RESULTS_SCREENSHOT) await page.screenshot({ path: process.env.RESULTS_SCREENSHOT, fullPage: true });
 
   // Keyboard: Tab reaches the goal checkbox; Space unticks it and the goal's figures go away; again brings them back.
-  await page.keyboard.press('Tab');
+  await page.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'pause', 'first the pause button');
-  await page.keyboard.press('Tab');
+  await page.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('value')), 'signup');
-  await page.keyboard.press('Space');
-  await page.waitForFunction((sel) => !document.querySelector(`${sel} .goal`), `section.card[data-experience-id="${TEASER}"]`);
+  await page.press('Space');
+  await page.waitForFunction((sel) => !document.querySelector(`${sel} .goal`), card, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('value')), 'signup', 'focus stays on the checkbox as the list is rebuilt');
-  await page.keyboard.press('Space');
-  await page.waitForFunction((sel) => document.querySelector(`${sel} .goal`), `section.card[data-experience-id="${TEASER}"]`);
+  await page.press('Space');
+  await page.waitForFunction((sel) => document.querySelector(`${sel} .goal`), card, { timeout: 30_000 });
 
   await page.setViewportSize({ width: 320, height: 700 });
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 320), 'nothing scrolls sideways at 320 px');
-  assert.equal(await cell('activity', 1, 'visitors').isVisible(), true);
-  assert.deepEqual(problems, []);
+  // Visible as playwright's isVisible() has it: a non-empty box, and not visibility: hidden.
+  assert.equal(await page.evaluate((s) => {
+    const el = document.querySelector(s);
+    const box = el?.getBoundingClientRect();
+    return !!box && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  }, cell('activity', 1, 'visitors')), true);
+  assert.deepEqual(await page.problems(), []);
   await context.close();
 });
 
 test('ticking a goal off while a poll is on its way: the checkbox stays as the user left it', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
   try {
     assert.deepEqual((await (await fetch(`${emulator.url}/_emulator/goals`)).json()).goals, ['signup']);
-    await page.goto(`${emulator.url}/_emulator/?organization=${ORG}`);
-    await page.waitForFunction(() => document.getElementById('goals')?.dataset.enhanced === 'true');
+    await page.goto(`${dashboard.url}/_emulator/?organization=${ORG}`);
+    await page.waitForFunction(() => document.getElementById('goals')?.dataset.enhanced === 'true', undefined, { timeout: 30_000 });
     // Hold the next poll's answer (for the old goals) until the user's change has been made, and
     // the poll after it until the checkbox has been looked at: nothing else may redraw it meanwhile.
+    // (The site proxy holds them: request interception, in every engine.)
     const gate = () => { let open; const opened = new Promise((resolve) => { open = resolve; }); return { open, opened }; };
     const heldSeen = gate();
     const releaseHeld = gate();
     const laterSeen = gate();
     const releaseLater = gate();
     let held = false;
-    await page.route('**/_emulator/results*', async (route) => {
+    dashboard.route(({ method, path }) => method === 'GET' && path.startsWith('/_emulator/results'), async (request, upstream) => {
       if (!held) {
         held = true;
         // A full answer, as while events arrive (not a 304 for an unchanged store).
-        const headers = Object.fromEntries(Object.entries(route.request().headers()).filter(([name]) => name !== 'if-none-match'));
-        const response = await route.fetch({ headers });
+        const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'if-none-match'));
+        const response = await upstream(headers);
         heldSeen.open();
         await releaseHeld.opened;
-        await route.fulfill({ response }).catch(() => {}); // the page may have given up on it
-        return;
+        return response; // the page may have given up on it
       }
       laterSeen.open();
       await releaseLater.opened;
-      await route.continue().catch(() => {});
+      return upstream();
     });
     await heldSeen.opened;
-    const box = page.locator('input[name="goal"][value="signup"]');
-    const posted = page.waitForResponse((r) => r.url().endsWith('/_emulator/goals') && r.request().method() === 'POST');
-    await box.uncheck();
-    assert.equal((await posted).status(), 200);
+    const box = 'input[name="goal"][value="signup"]';
+    const mark = dashboard.mark();
+    // What playwright's uncheck() does: a checked box, a click, unchecked after it.
+    assert.equal(await page.isChecked(box), true);
+    await page.click(box);
+    assert.equal(await page.isChecked(box), false);
+    const posted = await dashboard.waitFor((e) => e.method === 'POST' && e.path === '/_emulator/goals', { since: mark });
+    assert.equal(posted.status, 200);
     releaseHeld.open();
     // The page asks again — after drawing the held answer, if it draws it at all.
     await laterSeen.opened;
     await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve))));
-    assert.equal(await box.isChecked(), false, 'the answer for the old goals did not tick it again');
+    assert.equal(await page.isChecked(box), false, 'the answer for the old goals did not tick it again');
     releaseLater.open();
-    await page.waitForFunction((sel) => !document.querySelector(`${sel} .goal`), `section.card[data-experience-id="${TEASER}"]`);
-    assert.deepEqual(problems, []);
+    await page.waitForFunction((sel) => !document.querySelector(`${sel} .goal`), `section.card[data-experience-id="${TEASER}"]`, { timeout: 30_000 });
+    assert.deepEqual((await page.problems()).filter((p) => p.startsWith('pageerror')), []);
   } finally {
+    dashboard.route();
     await context.close();
     await fetch(`${emulator.url}/_emulator/goals`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ goals: ['signup'] }) });
   }
@@ -447,7 +457,7 @@ test('ticking a goal off while a poll is on its way: the checkbox stays as the u
 test('the preview panel finds the emulator again after it restarts', { timeout: 120_000 }, async () => {
   let own = await startEmulator();
   const port = own.port;
-  const site = await startDemoServer({
+  const demoSite = await startDemoServer({
     port: 0, emulatorUrl: own.url,
     headers: { 'Content-Security-Policy': `default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ${own.url}` },
   });
@@ -455,7 +465,7 @@ test('the preview panel finds the emulator again after it restarts', { timeout: 
   const page = await context.newPage();
   const section = () => page.evaluate(() => !!document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('section.results'));
   try {
-    await page.goto(`${site.url}/?ctfl-preview`);
+    await page.goto(`${demoSite.url}/?ctfl-preview`);
     await page.waitForFunction(() => document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('section.results'), undefined, { timeout: 20_000 });
     assert.equal(await own.stop(), 0);
     await page.waitForFunction(() => !document.querySelector('ctfl-preview-panel')?.shadowRoot?.querySelector('section.results'), undefined, { timeout: 20_000 });
@@ -465,7 +475,7 @@ test('the preview panel finds the emulator again after it restarts', { timeout: 
     assert.equal(await section(), true);
   } finally {
     await context.close();
-    await site.close();
+    await demoSite.close();
     await own.stop();
   }
 });

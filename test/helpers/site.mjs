@@ -6,7 +6,8 @@
 // no console or page-error events and no response objects, so neither is taken from a driver.
 // It records uncaught errors, unhandled rejections, console errors and warnings and CSP violations
 // in sessionStorage (so they survive the page's navigations) and runs the test's own `initScript`.
-// The HTML recorded is what the server sent, before the script was added.
+// The HTML recorded is what the server sent, before the script was added. A test can also hold or
+// answer chosen requests itself (`route`), as request interception in a driver would.
 import { createServer, request as httpRequest } from 'node:http';
 
 const INIT_PATH = '/__e2e/init.js';
@@ -53,6 +54,12 @@ export const readProblemsInPage = `(() => {
   return list.concat(window.__e2eProblems || []);
 })()`;
 
+/** @typedef {{ status: number, headers: import('node:http').IncomingHttpHeaders, body: Buffer }} RoutedResponse */
+/**
+ * @typedef {(request: { method: string, path: string, headers: import('node:http').IncomingHttpHeaders },
+ *   upstream: (headers?: import('node:http').IncomingHttpHeaders) => Promise<RoutedResponse>) => Promise<RoutedResponse>} RouteHandler
+ */
+
 /**
  * @param {string} target the real server's origin, e.g. http://127.0.0.1:8080
  * @param {{ initScript?: string }} [options]
@@ -62,10 +69,16 @@ export async function startSite(target, { initScript = '' } = {}) {
   /** @type {Array<{ seq: number, method: string, path: string, status: number, headers: Record<string, string | string[]>, setCookies: string[], html?: string }>} */
   const exchanges = [];
   let seq = 0;
+  /** @type {{ match: (request: { method: string, path: string }) => boolean, handler: RouteHandler } | undefined} */
+  let routed;
   const server = createServer((req, res) => {
     if (req.url === INIT_PATH) {
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(`${BASE_INIT}\n${initScript}\n`);
+      return;
+    }
+    if (routed && routed.match({ method: req.method ?? 'GET', path: req.url ?? '/' })) {
+      void answerRouted(req, res, routed.handler);
       return;
     }
     const headers = { ...req.headers };
@@ -106,11 +119,72 @@ export async function startSite(target, { initScript = '' } = {}) {
     out.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
     req.pipe(out);
   });
+
+  /** A routed request: its answer is the handler's (see `route` below), recorded as the others. */
+  async function answerRouted(req, res, handler) {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const body = Buffer.concat(chunks);
+    const request = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers } };
+    /** @type {(headers?: import('node:http').IncomingHttpHeaders) => Promise<RoutedResponse>} */
+    const upstreamFetch = (headers = request.headers) => new Promise((resolve, reject) => {
+      const sent = { ...headers };
+      delete sent['accept-encoding'];
+      const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.path, headers: sent }, (up) => {
+        const parts = [];
+        up.on('data', (c) => parts.push(c));
+        up.on('error', reject);
+        up.on('end', () => resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(parts) }));
+      });
+      out.on('error', reject);
+      out.end(body);
+    });
+    let response;
+    try {
+      response = await handler(request, upstreamFetch);
+    } catch {
+      response = { status: 502, headers: {}, body: Buffer.alloc(0) };
+    }
+    exchanges.push({
+      seq: ++seq, method: request.method, path: request.path, status: response.status,
+      headers: response.headers, setCookies: [].concat(response.headers['set-cookie'] ?? []),
+    });
+    // The browser may have given up on it meanwhile (an aborted fetch closes its connection).
+    if (res.destroyed || req.socket.destroyed) return;
+    const outHeaders = { ...response.headers };
+    delete outHeaders['transfer-encoding'];
+    outHeaders['content-length'] = String(response.body.length);
+    try {
+      res.writeHead(response.status, outHeaders);
+      res.end(request.method === 'HEAD' ? undefined : response.body);
+    } catch { /* the connection is gone */ }
+  }
+
   await /** @type {Promise<void>} */ (new Promise((r) => server.listen(0, '127.0.0.1', r)));
   const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   return {
     url,
     exchanges,
+    /**
+     * Routes the requests `match` picks to `handler(request, upstream)` instead of the real server,
+     * as a browser driver's request interception would, in every engine: the handler may wait
+     * (hold the request or its answer), call `upstream(headers?)` for the real server's answer
+     * (with other request headers when given) and returns the answer to send. `route()` ends it.
+     * @param {(request: { method: string, path: string }) => boolean} [match]
+     * @param {RouteHandler} [handler]
+     */
+    route(match, handler) { routed = match && handler ? { match, handler } : undefined; },
+    /**
+     * The first exchange after `since` (a `mark()`) that `test` picks, once the browser has had it
+     * (the answer's status and headers are in).
+     */
+    async waitFor(test, { since = 0, timeout = 10_000 } = {}) {
+      for (const end = Date.now() + timeout; ; await new Promise((r) => setTimeout(r, 25))) {
+        const found = exchanges.find((e) => e.seq > since && test(e));
+        if (found) return found;
+        if (Date.now() > end) throw new Error(`timed out (${timeout} ms) waiting for an exchange: ${String(test)}`);
+      }
+    },
     /** A position in the record: `since(mark)` gives what came after it. */
     mark: () => seq,
     since: (mark) => exchanges.filter((e) => e.seq > mark),
