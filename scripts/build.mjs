@@ -106,7 +106,13 @@ await Promise.all(['optimization.umd.js', ...chunks.map((c) => `optimization.${c
 if (!process.argv.includes('--no-types')) {
   const run = (args) => spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   const tsc = run(['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit', 'false', '--emitDeclarationOnly', '--stripInternal']);
-  if (!existsSync('dist/types/index.d.ts')) process.stderr.write(tsc.stdout + tsc.stderr);
+  // Every module entry's declarations: those package.json `exports` name (`.`, `./server`, `./emulator`).
+  const declared = Object.values(pkg.exports).flatMap((e) => (e && typeof e === 'object' && e.types ? [e.types] : []));
+  const missing = declared.filter((file) => !existsSync(file));
+  if (missing.length) {
+    process.stderr.write(`missing type declarations: ${missing.join(', ')}\n${tsc.stdout}${tsc.stderr}`);
+    process.exitCode = 1;
+  }
   const cem = run(['node_modules/@custom-elements-manifest/analyzer/cem.js', 'analyze', '--litelement', '--globs', 'src/elements/*.ts', '--exclude', 'src/elements/index.ts', '--outdir', 'dist', '--quiet']);
   if (cem.status !== 0) { process.stderr.write(cem.stdout + cem.stderr); process.exitCode = 1; }
 }

@@ -16,7 +16,7 @@ import { ContentfulOptimization } from './browser/optimization.js';
 import type { OptimizationConfig } from './browser/config.js';
 import { ANONYMOUS_ID_COOKIE } from './browser/cookies.js';
 import { HANDOFF_ELEMENT_ID } from './browser/handoff.js';
-import { OptimizationError } from './core/log.js';
+import { consoleLog, OptimizationError } from './core/log.js';
 import { defineContentElements } from './elements/define.js';
 import { loadChunk, setChunkSource, type ChunkName } from './browser/chunks.js';
 import { SHARED, shared } from './chunks/shared.js';
@@ -38,7 +38,7 @@ let bridgeLoaded: Promise<void> | undefined;
 const script = document.currentScript as HTMLScriptElement | null;
 
 if (g.__ctflOptimizationLoaded__) {
-  console.warn('ctfl-opt/E005: the optimization script is included twice; remove one <script> tag.');
+  consoleLog().warn('E005', script?.src);
 } else {
   g.__ctflOptimizationLoaded__ = true;
   defineContentElements();
@@ -110,7 +110,7 @@ function warnOf(error: Error): void { console.warn(error.message); }
 
 function run(fn: unknown, sdk: ContentfulOptimization): void {
   if (typeof fn !== 'function') return;
-  try { fn(sdk); } catch (error) { sdk.log.error('E006', __DEV__ ? 'a queued optimization callback threw.' : '', error); }
+  try { fn(sdk); } catch (error) { sdk.log.error('E006', '', error); }
 }
 
 /** `data-*` attributes of the script tag, overridden by `window.ctflOptimizationConfig`. */
@@ -151,7 +151,7 @@ function readConfig(): OptimizationConfig | undefined {
     // Also with a window.ctflOptimizationConfig that lacks clientId: otherwise nothing says why
     // the page is not personalized.
     if (script) {
-      console.error(`ctfl-opt/E004: data-client-id is missing on the script tag; add data-client-id="your-organization-id"${g.ctflOptimizationConfig ? ' (or clientId to window.ctflOptimizationConfig)' : ''}, or call ContentfulOptimization.init({ clientId }).`);
+      consoleLog().error('E004', `data-client-id${g.ctflOptimizationConfig ? ', ctflOptimizationConfig.clientId' : ''}`);
     }
     return undefined;
   }
@@ -166,6 +166,6 @@ function bool(v: string | undefined, name: string): boolean | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'true' || v === 'granted') return true;
   if (v === 'false' || v === 'denied') return false;
-  console.warn(`ctfl-opt/E007: ${name}="${v}"${__DEV__ ? ' is not one of true, false, granted, denied; it was ignored.' : ''}`);
+  consoleLog().warn('E007', `${name}="${v}"`);
   return undefined;
 }

@@ -72,7 +72,7 @@ export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUr
 
   async function renderPage(req, res, url, page) {
     const cookies = req.headers.cookie;
-    const choice = readCookie(cookies, CONSENT_COOKIE);
+    const choice = readCookie(CONSENT_COOKIE, cookies);
     const consent = choice === 'granted' ? true : choice === 'denied' ? false : undefined;
     // The stored profile id is used only with consent; junk in the cookie reads as no cookie.
     const anonymousId = consent === true ? readAnonymousId(cookies) : undefined;
@@ -87,7 +87,7 @@ export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUr
       },
     });
     // A signed-in visitor is identified first; page() then continues the profile identify returned.
-    const signedIn = readCookie(cookies, USER_COOKIE) === 'ada';
+    const signedIn = readCookie(USER_COOKIE, cookies) === 'ada';
     const identified = signedIn ? await request.identify(ADA) : undefined;
     const viewed = await request.page();
     const data = viewed.data ?? identified?.data;
@@ -96,7 +96,7 @@ export async function startSsrDemo({ port = 8081, host = '127.0.0.1', emulatorUr
     const setCookies = [];
     if (request.canPersistProfile && data?.profile.id) {
       setCookies.push(anonymousIdCookie(data.profile.id, { secure: req.socket.encrypted === true }));
-    } else if (consent !== true && readCookie(cookies, ANONYMOUS_ID_COOKIE) !== undefined) {
+    } else if (consent !== true && readCookie(ANONYMOUS_ID_COOKIE, cookies) !== undefined) {
       setCookies.push(clearAnonymousIdCookie());
     }
     if (setCookies.length) headers['Set-Cookie'] = setCookies;

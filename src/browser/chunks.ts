@@ -65,7 +65,7 @@ function scriptUrl(url: string): unknown {
 
 function loadScript(name: ChunkName): Promise<void> {
   return new Promise((resolve, reject) => {
-    const failed = (cause?: unknown) => reject(new OptimizationError('E008', `could not load optimization.${name}.js from ${base || 'the page'}${__DEV__ ? '; serve it next to optimization.umd.js, and where the page sets a Trusted Types policy list (trusted-types), add ctfl-optimization to it.' : ''}${cause ? ` (${String(cause)})` : ''}`));
+    const failed = (cause?: unknown) => reject(new OptimizationError('E008', `optimization.${name}.js from ${base || 'the page'}${cause ? ` (${String(cause)})` : ''}`));
     try {
       const script = document.createElement('script');
       (script as { src: unknown }).src = scriptUrl(new URL(`optimization.${name}.js`, base || document.baseURI).href);

@@ -94,6 +94,7 @@ export interface OptimizationConfig {
   };
   /** Event types that may emit before event consent is `true`. Browser default `['identify', 'page']`. */
   allowedEventTypes?: string[];
+  /** The `ctfl-opt-aid` cookie: `Domain`, and its lifetime in days (default 365; the reference SDK's unit). */
   cookie?: { domain?: string; expires?: number };
   /** Client-state entries as first-party cookies when the page is on `domain`; otherwise IndexedDB. */
   stateEntries?: { cookies?: boolean; domain?: string };
@@ -124,7 +125,8 @@ export interface ResolvedConfig {
   timeoutMs: number;
   defaults: NonNullable<OptimizationConfig['defaults']>;
   allowedEventTypes: readonly string[];
-  cookie: { domain?: string; expires: number };
+  /** The `ctfl-opt-aid` cookie's attributes as `writeCookie()` takes them (`cookie.expires` days in seconds). */
+  cookie: { domain?: string; maxAgeSeconds: number };
   stateEntries: { cookies: boolean; domain?: string };
   insights: { batchSize: number; flushIntervalMs: number };
   queue: { maxExperienceEvents: number; maxInsightsEvents: number };
@@ -136,11 +138,11 @@ export interface ResolvedConfig {
 }
 
 /**
- * Mistakes that do not stop the runtime, one line each: unknown keys (with the nearest valid one)
- * and `allowedEventTypes` entries that are no event type. The constructor warns E009 for each.
+ * Mistakes that do not stop the runtime, one detail of warning E009 each: unknown keys (with the
+ * nearest valid one) and `allowedEventTypes` entries that are no event type.
  */
 export function configWarnings(input: unknown): string[] {
-  const out = unknownKeys(input, ConfigSchema.shape!).map((k) => `unknown option ${k}; it was ignored`);
+  const out = unknownKeys(input, ConfigSchema.shape!).map((k) => `unknown option ${k}`);
   const types = (input as { allowedEventTypes?: unknown } | null)?.allowedEventTypes;
   if (Array.isArray(types)) {
     for (const t of types) {
@@ -155,14 +157,14 @@ export function configWarnings(input: unknown): string[] {
 
 export function resolveConfig(input: unknown, browserLocale = 'en-US'): ResolvedConfig {
   if (!input || typeof input !== 'object') {
-    throw new OptimizationError('E001', 'the configuration must be an object like { clientId: "your-organization-id" }.');
+    throw new OptimizationError('E001');
   }
   if (!('clientId' in input) || (input as { clientId?: unknown }).clientId === undefined || (input as { clientId?: unknown }).clientId === '') {
-    throw new OptimizationError('E002', 'clientId is missing; pass your organization id as clientId (data-client-id="…" on the script tag).');
+    throw new OptimizationError('E002');
   }
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new OptimizationError('E003', `invalid configuration: ${describeIssues(parsed.error.issues)}. Fix these fields and try again.`);
+    throw new OptimizationError('E003', describeIssues(parsed.error.issues));
   }
   const c = parsed.data;
   return {
@@ -178,7 +180,7 @@ export function resolveConfig(input: unknown, browserLocale = 'en-US'): Resolved
     timeoutMs: c.api?.timeoutMs ?? 3000,
     defaults: c.defaults ?? {},
     allowedEventTypes: Object.freeze([...(c.allowedEventTypes ?? BROWSER_DEFAULT_ALLOWED_EVENT_TYPES)]),
-    cookie: { domain: c.cookie?.domain, expires: c.cookie?.expires ?? 365 },
+    cookie: { domain: c.cookie?.domain, maxAgeSeconds: (c.cookie?.expires ?? 365) * 86400 },
     stateEntries: { cookies: c.stateEntries?.cookies ?? false, domain: c.stateEntries?.domain },
     insights: { batchSize: c.insights?.batchSize ?? 25, flushIntervalMs: c.insights?.flushIntervalMs ?? 10_000 },
     queue: { maxExperienceEvents: c.queue?.maxExperienceEvents ?? 1000, maxInsightsEvents: c.queue?.maxInsightsEvents ?? 5000 },

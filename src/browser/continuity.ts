@@ -126,7 +126,7 @@ export class Continuity {
     return reset;
   }
 
-  // config.cookie is { domain, expires }: the id cookie's attributes.
+  // config.cookie is { domain, maxAgeSeconds }: the id cookie's attributes (cookie.expires, in days, converted).
   #writeIdCookie(id: string): void {
     writeCookie(ANONYMOUS_ID_COOKIE, id, this.#config.cookie, this.#doc);
   }
@@ -182,9 +182,9 @@ export class Continuity {
     const { getAnonymousId } = this.#config;
     let id: string | undefined;
     if (getAnonymousId) {
-      try { id = getAnonymousId(); } catch (error) { this.#log.warnOnce('E012', __DEV__ ? 'getAnonymousId threw; using the profile id instead.' : '', error); }
+      try { id = getAnonymousId(); } catch (error) { this.#log.warnOnce('E012', '', error); }
       if (id !== undefined && !ProfileId.safeParse(id).success) {
-        this.#log.warnOnce('E013', __DEV__ ? 'getAnonymousId returned a value that is not a valid profile id; it was ignored.' : '');
+        this.#log.warnOnce('E013');
         id = undefined;
       }
     } else if (s.persistenceConsent === true) {

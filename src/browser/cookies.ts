@@ -9,8 +9,7 @@ export const LEGACY_ANONYMOUS_ID_COOKIE = 'ntaid';
 
 export interface CookieOptions {
   domain?: string;
-  /** Days until expiry. */
-  expires?: number;
+  /** `Max-Age`, in seconds (default 365 days); the config's `cookie.expires` (days) arrives converted. */
   maxAgeSeconds?: number;
   sameSite?: 'Lax' | 'Strict' | 'None';
   secure?: boolean;
@@ -46,8 +45,7 @@ export function writeCookie(name: string, value: string, options: CookieOptions 
   // SameSite=None is only accepted with Secure; Secure whenever the page is https.
   const secure = options.secure ?? (isHttps(doc) || sameSite === 'None');
   let cookie = `${name}=${encodeURIComponent(value)}; Path=/; SameSite=${sameSite}`;
-  if (typeof options.maxAgeSeconds === 'number') cookie += `; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`;
-  else cookie += `; Max-Age=${Math.floor((options.expires ?? 365) * 86400)}`;
+  cookie += `; Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds ?? 365 * 86400))}`;
   if (options.domain) cookie += `; Domain=${options.domain}`;
   if (secure) cookie += '; Secure';
   try { doc.cookie = cookie; } catch { /* cookies disabled: best effort */ }

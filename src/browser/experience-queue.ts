@@ -85,8 +85,8 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
             if (res.ok) rt._stateEntries.store(res.data.stateEntries);
             else if (!res.retryable) {
               const code = res.code ?? res.status ?? res.reason;
-              // Production keeps only the API's own reason; README "Error codes" explains E020.
-              rt.log.warn('E020', __DEV__ ? `the Experience API refused ${batch.length} event(s) (${code}): ${res.message}. They were dropped.` : `${code}: ${res.message}`);
+              // The API's own code and message; the error table says what E020 means.
+              rt.log.warn('E020', `${code}: ${res.message}`);
               this._dropped(batch, 'refused');
             }
           } else {

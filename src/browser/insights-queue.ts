@@ -75,7 +75,7 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
         }
         this._out = this._out.slice(c.length);
         if (!res.ok) {
-          rt.log.warn('E021', __DEV__ ? `the Insights API refused ${c.length} event(s): ${res.message}. They were dropped.` : res.message);
+          rt.log.warn('E021', res.message);
           this._dropped(c, 'refused');
         }
         this._reset();

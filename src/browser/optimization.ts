@@ -159,7 +159,7 @@ export class ContentfulOptimization {
       blockedEvents: Object.freeze([]), events: Object.freeze([]),
       requestState: { status: 'idle' },
       online: nav?.onLine !== false,
-    }, (error) => this.log.error('E010', __DEV__ ? 'a state subscriber threw; the SDK kept going.' : '', error));
+    }, (error) => this.log.error('E010', '', error));
     // Every field of the initial snapshot, and the preview overrides (absent until a preview sets them).
     const keys = [...Object.keys(this._store.value), 'overrides'] as StateKey[];
     this.states = Object.fromEntries(keys.map((k) => [k, this._store.select(k)])) as ContentfulOptimization['states'];
@@ -469,7 +469,7 @@ export class ContentfulOptimization {
     this._store.set({ blockedEvents: Object.freeze([...this._store.value.blockedEvents, blocked].slice(-HISTORY)) });
     if (__DEV__) this.log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
     try { this.config.onEventBlocked?.(blocked); } catch (error) {
-      this.log.error('E011', __DEV__ ? 'onEventBlocked threw; the SDK kept going.' : '', error);
+      this.log.error('E011', '', error);
     }
     return false;
   }
@@ -582,11 +582,11 @@ export class ContentfulOptimization {
 
   /** @internal */
   _drop(api: DroppedEvents['api'], reason: DroppedEvents['reason'], events: Ev[]): void {
-    if (reason === 'cap') this.log.warnOnce('E022', __DEV__ ? `the ${api} queue is full: the oldest events were dropped (config queue).` : api);
+    if (reason === 'cap') this.log.warnOnce('E022', api);
     try {
       this.config.onDrop?.(Object.freeze({ api, reason, messageIds: Object.freeze(events.map((e) => String(e.messageId))) }));
     } catch (error) {
-      this.log.error('E014', __DEV__ ? 'onDrop threw; the SDK kept going.' : '', error);
+      this.log.error('E014', '', error);
     }
   }
 

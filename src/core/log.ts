@@ -1,23 +1,36 @@
 /**
- * Logging with stable codes. Every message a user can act on starts with `ctfl-opt/Exxx` and says
- * what to do. Warnings that describe one recurring condition are reported once per code and subject.
+ * Logging with stable codes. Every message a user can act on starts with `ctfl-opt/Exxx`, and its
+ * text comes from the one table of codes (src/core/errors.ts): a call site passes the code and only
+ * the variable part, the *detail* (an entry id, an attribute value, the API's own message), never a
+ * sentence of its own:
  *
- * The production script-tag bundle keeps every code but only the variable part of a warning (the
- * subject: an entry id, an attribute value, the API's own message); the explanatory text is written
- * `__DEV__ ? 'text' : 'subject'` at the call site, and README "Error codes" explains each code. With
- * an empty message only the code is printed.
+ *   log.warnOnce('E031', `entry-id="${baseline}" data-variant-id="${variant}"`);
+ *
+ * prints, where `__DEV__` is true (the ESM package, the server entry, the emulator),
+ * `ctfl-opt/E031: <meaning>: entry-id="…" data-variant-id="…" — <action>`, and in the script-tag
+ * bundle, which ships no table, `ctfl-opt/E031: entry-id="…" data-variant-id="…"` (README "Error
+ * codes" explains the code). With no detail, only the code and (dev) the table's text. `debug()` and
+ * `info()` messages carry no code and are written as they are.
+ *
+ * Warnings that describe one recurring condition go through `warnOnce()`: once per logger, code and
+ * detail, so a second entry, attribute or CMP name with the same problem is still reported.
  */
+import { ERRORS, type ErrorInfo, type MessageCode } from './errors.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const rank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+export type { MessageCode };
 
 export interface Logger {
   level: LogLevel;
   debug(message: string, ...details: unknown[]): void;
   info(message: string, ...details: unknown[]): void;
-  warn(code: string, message: string, ...details: unknown[]): void;
-  /** Warns only the first time this code/subject pair is seen by this logger. */
-  warnOnce(code: string, message: string, ...details: unknown[]): void;
-  error(code: string, message: string, ...details: unknown[]): void;
+  /** `detail`: the variable part only; the text around it comes from the table (src/core/errors.ts). */
+  warn(code: MessageCode, detail?: string, ...details: unknown[]): void;
+  /** Warns only the first time this logger sees this code with this detail. */
+  warnOnce(code: MessageCode, detail?: string, ...details: unknown[]): void;
+  error(code: MessageCode, detail?: string, ...details: unknown[]): void;
 }
 
 export function createLogger(level: LogLevel = 'warn', sink: Pick<Console, 'debug' | 'info' | 'warn' | 'error'> = console): Logger {
@@ -27,7 +40,7 @@ export function createLogger(level: LogLevel = 'warn', sink: Pick<Console, 'debu
     debug: (m, ...d) => { if (rank[logger.level] <= rank.debug) sink.debug(`[ctfl-opt] ${m}`, ...d); },
     info: (m, ...d) => { if (rank[logger.level] <= rank.info) sink.info(`[ctfl-opt] ${m}`, ...d); },
     warn: (c, m, ...d) => { if (rank[logger.level] <= rank.warn) sink.warn(coded(c, m), ...d); },
-    warnOnce: (c, m, ...d) => {
+    warnOnce: (c, m = '', ...d) => {
       const key = `${c}\u0000${m}`;
       if (seen.has(key)) return;
       seen.add(key);
@@ -38,14 +51,32 @@ export function createLogger(level: LogLevel = 'warn', sink: Pick<Console, 'debu
   return logger;
 }
 
-/** `ctfl-opt/E031: message`, or just `ctfl-opt/E031` when a production build dropped the message. */
-export const coded = (code: string, message: string) => `ctfl-opt/${code}${message ? `: ${message}` : ''}`;
+let fallback: Logger | undefined;
+/**
+ * The logger of code that has no runtime to log through (an element before any runtime exists, the
+ * script tag's own checks): the console at `warn`, with the same once-per-code-and-detail memory.
+ */
+export const consoleLog = (): Logger => (fallback ??= createLogger());
 
-/** An error a caller can act on. `code` is stable across releases; the message says what to do. */
+/**
+ * The text of a coded message: `ctfl-opt/E031: <meaning>: <detail> — <action>` where `__DEV__` is
+ * true, `ctfl-opt/E031: <detail>` (or `ctfl-opt/E031`) in the script-tag bundle, where the table is
+ * compiled out.
+ */
+export function coded(code: MessageCode, detail = ''): string {
+  const e: ErrorInfo | undefined = __DEV__ ? ERRORS[code] : undefined;
+  const text = e ? `${e.meaning}${detail ? `: ${detail}` : ''} — ${e.action}` : detail;
+  return `ctfl-opt/${code}${text ? `: ${text}` : ''}`;
+}
+
+/**
+ * An error a caller can act on: `code` is the table's code (`E003`, stable across releases), the
+ * message is `coded(code, detail)` (`ctfl-opt/E003: …`).
+ */
 export class OptimizationError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(coded(code, message));
+  readonly code: MessageCode;
+  constructor(code: MessageCode, detail = '') {
+    super(coded(code, detail));
     this.name = 'OptimizationError';
     this.code = code;
   }

@@ -19,7 +19,7 @@ import type { ConsentChoice } from '../core/consent.js';
 import type { ContentfulOptimization } from '../browser/optimization.js';
 import { listen } from '../browser/listen.js';
 import { onRuntime } from '../browser/registry.js';
-import { createLogger } from '../core/log.js';
+import { consoleLog, type MessageCode } from '../core/log.js';
 
 type Tri = boolean | undefined;
 // CMP globals and payloads are untyped third-party data: every read below is checked.
@@ -58,8 +58,6 @@ type ChoiceInput = boolean | 'granted' | 'denied' | undefined;
 
 /** `true`/`"granted"` → true, `false`/`"denied"` → false, anything else → undefined (no decision). */
 const parse = (v: unknown): Tri => (v === true || v === 'granted' ? true : v === false || v === 'denied' ? false : undefined);
-/** Before the runtime exists, reports go straight to the console in the same format. */
-const consoleLog = createLogger();
 const isObject = (v: unknown): v is Any => !!v && typeof v === 'object';
 
 /**
@@ -108,7 +106,6 @@ export class ConsentBridgeElement extends BaseElement {
   #off: Array<() => void> = [];
   #running: string | undefined;
   #seen = false;
-  #reported = new Set<string>();
 
 
   override connectedCallback(): void {
@@ -157,9 +154,9 @@ export class ConsentBridgeElement extends BaseElement {
     const on = (target: EventTarget, type: string, fn: (event: Any) => void) => listen(off, target, type, fn);
     // A CMP that throws, or whose data breaks a read, leaves consent as it was.
     const safe = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A) => {
-      try { return fn(...args); } catch (error) { this.#report('E042', `the CMP threw ${error}`); }
+      try { return fn(...args); } catch (error) { this.#report('E042', String(error)); }
     };
-    const malformed = (what: string) => this.#report('E043', `unreadable ${what}`);
+    const malformed = (what: string) => this.#report('E043', what);
     /** Both choices from a lookup: any denied name denies, all granted grants, an unknown name leaves it undecided. */
     const choices = (get: (name: string) => unknown): [Tri, Tri] => {
       const all = (kind: string, fallback: string): Tri => {
@@ -169,7 +166,7 @@ export class ConsentBridgeElement extends BaseElement {
         for (const name of names) {
           const v = get(name);
           if (v === undefined) {
-            if (src !== 'gcm') this.#report('E045', `no "${name}" in the CMP's data; check ${kind}-${noun}`);
+            if (src !== 'gcm') this.#report('E045', `${kind}-${noun}: "${name}"`);
             result = undefined;
           } else if (v !== true && v !== 'granted') return false;
         }
@@ -316,7 +313,7 @@ export class ConsentBridgeElement extends BaseElement {
       }
       case 'event': {
         const name = this.getAttribute('event-name');
-        if (!name) { this.#report('E046', 'event-name is missing'); break; }
+        if (!name) { this.#report('E046', 'event-name'); break; }
         const read = (e: Any) => {
           const events = parse(e.detail?.events);
           const persistence = parse(e.detail?.persistence);
@@ -330,12 +327,12 @@ export class ConsentBridgeElement extends BaseElement {
         this.#manual();
         break;
       default:
-        this.#report('E040', `use source="${Object.keys(CONSENT_BRIDGE_DEFAULTS).join('|')}|event|manual"`, 'error');
+        this.#report('E040', `sources: ${Object.keys(CONSENT_BRIDGE_DEFAULTS).join('|')}|event|manual`, 'error');
     }
 
     if (noun) {
       const ms = Number(this.getAttribute('timeout')) || DEFAULT_CMP_TIMEOUT_MS;
-      const timer = setTimeout(() => this.#seen || this.#report('E041', `no CMP after ${ms} ms`), ms);
+      const timer = setTimeout(() => this.#seen || this.#report('E041', `${ms} ms`), ms);
       off.push(() => clearTimeout(timer));
     }
   }
@@ -344,7 +341,7 @@ export class ConsentBridgeElement extends BaseElement {
     const read = (name: 'events' | 'persistence'): Tri => {
       const v = this[name];
       const r = parse(v);
-      if (r === undefined && v) this.#report('E046', `${name}="${v}" is not granted|denied`);
+      if (r === undefined && v) this.#report('E046', `${name}="${v}"`);
       return r;
     };
     this.#decide(read('events'), read('persistence'));
@@ -394,12 +391,16 @@ export class ConsentBridgeElement extends BaseElement {
     if (revoked && this.hasAttribute('reset-on-revoke')) sdk.reset();
   }
 
-  /** Once per code and element, at warn level (E040 at error level), through the runtime's logger when there is one. */
-  #report(code: string, message: string, level: 'warn' | 'error' = 'warn'): void {
-    if (this.#reported.has(code)) return;
-    this.#reported.add(code);
-    const source = `source="${this.source ?? ''}"`;
-    (this.#sdk?.log ?? consoleLog)[level](code, __DEV__ ? `<ctfl-consent-bridge ${source}>: ${message}. Consent unchanged.` : `${source}: ${message}`);
+  /**
+   * Through the runtime's logger (the console's before there is one), the detail led by the bridge's
+   * `source`: a warning once per code and detail, so a second missing name is reported too; E040
+   * (no usable source: the bridge does nothing at all) as an error.
+   */
+  #report(code: MessageCode, detail: string, level?: 'error'): void {
+    const log = this.#sdk?.log ?? consoleLog();
+    const text = `source="${this.source ?? ''}": ${detail}`;
+    if (level) log.error(code, text);
+    else log.warnOnce(code, text);
   }
 }
 

@@ -34,7 +34,7 @@ import type { OptimizationState, ShownDecision } from '../browser/types.js';
 import { listen } from '../browser/listen.js';
 import { routeChange } from '../browser/route-state.js';
 import { onRuntime } from '../browser/registry.js';
-import { coded } from '../core/log.js';
+import { consoleLog, type MessageCode } from '../core/log.js';
 
 /**
  * 2000 ms: long enough for a first Experience response on a slow mobile connection (the API answers
@@ -230,7 +230,7 @@ export class OptimizedEntryElement extends BaseElement {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timedOut = true;
-      if (!this.#sdk) warnOnce(undefined, 'E034', __DEV__ ? 'no ContentfulOptimization runtime on this page; showing baselines. Add data-client-id="…" to the script tag, or call ContentfulOptimization.init().' : '');
+      if (!this.#sdk) warnOnce(undefined, 'E034');
       this.#update();
     }, this.#timeoutMs());
   }
@@ -239,8 +239,7 @@ export class OptimizedEntryElement extends BaseElement {
     const t = this.timeout;
     if (typeof t === 'number' && Number.isFinite(t) && t >= 0) return t;
     if (this.hasAttribute('timeout')) {
-      const attr = `timeout="${this.getAttribute('timeout')}"`;
-      warnOnce(this.#sdk, 'E037', __DEV__ ? `<ctfl-optimized-entry ${attr}> is not a number of ms; using ${DEFAULT_ANTI_FLICKER_TIMEOUT_MS}.` : attr);
+      warnOnce(this.#sdk, 'E037', `timeout="${this.getAttribute('timeout')}"`);
     }
     return DEFAULT_ANTI_FLICKER_TIMEOUT_MS;
   }
@@ -256,7 +255,7 @@ export class OptimizedEntryElement extends BaseElement {
       (fields === undefined || (typeof fields === 'object' && fields !== null && !Array.isArray(fields))) &&
       (entry.fields?.nt_experiences === undefined || Array.isArray(entry.fields.nt_experiences));
     if (valid) return entry;
-    warnOnce(this.#sdk, 'E036', __DEV__ ? '<ctfl-optimized-entry> ignored an entry that is not {sys: {id}, fields: {nt_experiences?: []}}.' : '');
+    warnOnce(this.#sdk, 'E036');
     return undefined;
   }
 
@@ -269,7 +268,7 @@ export class OptimizedEntryElement extends BaseElement {
       // Properties may still be set in this task (createElement, append, then .entry = …): decide
       // after the first update.
       if (this.decision || !this.hasUpdated) return;
-      if (this.entry === undefined || this.entry === null) warnOnce(sdk, 'E030', __DEV__ ? '<ctfl-optimized-entry> needs an entry-id attribute or an entry property; showing its content as is.' : '');
+      if (this.entry === undefined || this.entry === null) warnOnce(sdk, 'E030');
       this.#show({ baselineId: '', entryId: '', variantIndex: 0, hidden: false, sticky: false });
       return;
     }
@@ -293,8 +292,7 @@ export class OptimizedEntryElement extends BaseElement {
     }
     if (this.decision && sameDecision(this.decision, next)) return;
     if (failed && !this.decision) {
-      const why = `${failed.reason}${failed.httpStatus ? ` ${failed.httpStatus}` : ''}`;
-      warnOnce(sdk, 'E033', __DEV__ ? `the Experience API gave no decision (${why}); showing baselines. Check data-experience-url (api.experienceBaseUrl).` : why);
+      warnOnce(sdk, 'E033', `${failed.reason}${failed.httpStatus ? ` ${failed.httpStatus}` : ''}`);
     }
     this.#show(next);
   }
@@ -348,9 +346,7 @@ export class OptimizedEntryElement extends BaseElement {
       else if (!this.#parsed()) waiting = true; // the template may still be on its way from the parser
       else if (d.entryId === d.baselineId) show = []; // server-rendered without its baseline template
       else {
-        warnOnce(this.#sdk, 'E031', __DEV__
-          ? `<ctfl-optimized-entry entry-id="${d.baselineId}"> has no <template data-variant-id="${d.entryId}">; showing the baseline.`
-          : `entry-id="${d.baselineId}" data-variant-id="${d.entryId}"`);
+        warnOnce(this.#sdk, 'E031', `entry-id="${d.baselineId}" data-variant-id="${d.entryId}"`);
         // Keep the metadata (experience, variant index) but show the baseline content.
         this.decision = { ...d, entryId: d.baselineId };
         this.dataset.ctflEntryId = d.baselineId;
@@ -434,8 +430,7 @@ export class OptimizedEntryElement extends BaseElement {
   #checkTemplates(): void {
     for (const n of this.children) {
       if (n instanceof HTMLTemplateElement && !n.hasAttribute('data-variant-id')) {
-        const entry = `entry-id="${this.decision?.baselineId ?? ''}"`;
-        warnOnce(this.#sdk, 'E035', __DEV__ ? `<ctfl-optimized-entry ${entry}> ignores a <template> without data-variant-id="…".` : entry);
+        warnOnce(this.#sdk, 'E035', `entry-id="${this.decision?.baselineId ?? ''}"`);
         return;
       }
     }
@@ -446,7 +441,7 @@ export class OptimizedEntryElement extends BaseElement {
     const found: Element[] = [];
     for (const n of this.children) if (n.getAttribute('data-variant-id') === id) found.push(n);
     if (found.length > 1) {
-      warnOnce(this.#sdk, 'E032', __DEV__ ? `<ctfl-optimized-entry> has more than one <template data-variant-id="${id}">; using the first.` : `data-variant-id="${id}"`);
+      warnOnce(this.#sdk, 'E032', `data-variant-id="${id}"`);
     }
     return found[0];
   }
@@ -500,18 +495,9 @@ const isVariantTemplate = (n: Node) => n instanceof HTMLTemplateElement && n.has
 const sameDecision = (a: ShownDecision, b: ShownDecision) =>
   a.entryId === b.entryId && a.experienceId === b.experienceId && a.variantIndex === b.variantIndex && a.hidden === b.hidden && a.override === b.override;
 
-/**
- * Once per code and subject. Production builds pass only the subject (README "Error codes" explains
- * the code). Before a runtime exists, the same format goes straight to the console.
- */
-const warned = new Set<string>();
-export function warnOnce(sdk: ContentfulOptimization | undefined, code: string, message: string): void {
-  if (sdk) { sdk.log.warnOnce(code, message); return; }
-  const key = code + message;
-  if (warned.has(key)) return;
-  warned.add(key);
-  console.warn(coded(code, message));
-}
+/** Once per code and detail, through the runtime's logger, or the console's before a runtime exists. */
+const warnOnce = (sdk: ContentfulOptimization | undefined, code: MessageCode, detail?: string): void =>
+  (sdk?.log ?? consoleLog()).warnOnce(code, detail);
 
 declare global {
   interface HTMLElementTagNameMap { 'ctfl-optimized-entry': OptimizedEntryElement }

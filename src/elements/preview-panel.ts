@@ -213,7 +213,7 @@ export class PreviewPanelElement extends LitElement {
     const store = session();
     const { choices, dropped } = readChoices(store);
     if (dropped) {
-      sdk.log.warn('E060', __DEV__ ? `${dropped} invalid preview override(s) in sessionStorage were ignored and removed.` : String(dropped));
+      sdk.log.warn('E060', String(dropped));
     }
     this.#choices = choices;
     writeChoices(store, choices); // marks this tab's preview session; drops what was invalid

@@ -5,7 +5,7 @@
  * running server (data log written and fsynced), 2 for bad flags or a bad space file, 1 when the
  * port cannot be used.
  */
-import { CLI_CODES, CliError } from './errors.js';
+import { CliError } from './errors.js';
 import { MAX_GOAL_LENGTH, MAX_GOALS } from './results.js';
 import { createEmulator, type EmulatorOptions } from './server.js';
 import { emptySpace, loadSpaceFile } from './space.js';
@@ -41,18 +41,18 @@ export interface ServeFlags {
   host: string;
   space: string | null;
   data: string | null;
-  latency: number;
+  latencyMs: number;
   failRate: number;
   seed: string | undefined;
   orgs: string[] | null;
   environments: string[] | null;
   maxProfileRps: number;
-  clockOffset: number;
+  clockOffsetMs: number;
   goals: string[];
   help: boolean;
 }
 
-const badFlag = (message: string) => new CliError(CLI_CODES.badFlag, message);
+const badFlag = (detail: string) => new CliError('E101', detail);
 
 function number(flag: string, raw: string, { min, max, integer }: { min: number; max: number; integer?: boolean }): number {
   const value = Number(raw);
@@ -72,19 +72,19 @@ function list(flag: string, raw: string): string[] {
 
 export function parseServeFlags(args: readonly string[]): ServeFlags {
   const flags: ServeFlags = {
-    port: 8787, host: '127.0.0.1', space: null, data: null, latency: 0, failRate: 0, seed: undefined,
-    orgs: null, environments: null, maxProfileRps: 0, clockOffset: 0, goals: [], help: false,
+    port: 8787, host: '127.0.0.1', space: null, data: null, latencyMs: 0, failRate: 0, seed: undefined,
+    orgs: null, environments: null, maxProfileRps: 0, clockOffsetMs: 0, goals: [], help: false,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '-h' || arg === '--help') { flags.help = true; continue; }
-    if (!arg.startsWith('--')) throw badFlag(`unexpected argument ${JSON.stringify(arg)}; see --help`);
+    if (!arg.startsWith('--')) throw badFlag(`unexpected argument ${JSON.stringify(arg)}`);
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const take = (): string => {
       if (eq > 0) return arg.slice(eq + 1);
       const next = args[i + 1];
-      if (next === undefined || next.startsWith('--')) throw badFlag(`${name} needs a value; see --help`);
+      if (next === undefined || next.startsWith('--')) throw badFlag(`${name} needs a value`);
       i++;
       return next;
     };
@@ -93,13 +93,13 @@ export function parseServeFlags(args: readonly string[]): ServeFlags {
       case '--host': flags.host = take(); break;
       case '--space': flags.space = take(); break;
       case '--data': flags.data = take(); break;
-      case '--latency': flags.latency = number(name, take(), { min: 0, max: 600_000, integer: true }); break;
+      case '--latency': flags.latencyMs = number(name, take(), { min: 0, max: 600_000, integer: true }); break;
       case '--fail-rate': flags.failRate = number(name, take(), { min: 0, max: 1 }); break;
       case '--seed': flags.seed = take(); break;
       case '--orgs': flags.orgs = list(name, take()); break;
       case '--environments': flags.environments = list(name, take()); break;
       case '--max-profile-rps': flags.maxProfileRps = number(name, take(), { min: 0, max: 1_000_000, integer: true }); break;
-      case '--clock-offset': flags.clockOffset = number(name, take(), { min: -1e13, max: 1e13, integer: true }); break;
+      case '--clock-offset': flags.clockOffsetMs = number(name, take(), { min: -1e13, max: 1e13, integer: true }); break;
       case '--goal': {
         const goal = take();
         if (goal.length < 1 || goal.length > MAX_GOAL_LENGTH) throw badFlag(`--goal takes a track event name of 1 to ${MAX_GOAL_LENGTH} characters`);
@@ -107,7 +107,7 @@ export function parseServeFlags(args: readonly string[]): ServeFlags {
         if (flags.goals.length > MAX_GOALS) throw badFlag(`--goal: at most ${MAX_GOALS} goals`);
         break;
       }
-      default: throw badFlag(`unknown option ${name}; see --help`);
+      default: throw badFlag(`unknown option ${name}`);
     }
   }
   return flags;
@@ -123,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   try {
-    if (command !== 'serve') throw badFlag(`unknown command ${JSON.stringify(command)}; the command is "serve" (see --help)`);
+    if (command !== 'serve') throw badFlag(`unknown command ${JSON.stringify(command)}; the command is "serve"`);
     const flags = parseServeFlags(rest);
     if (flags.help) { print(USAGE); return 0; }
     return await serve(flags);
@@ -142,12 +142,12 @@ async function serve(flags: ServeFlags): Promise<number> {
   const options: EmulatorOptions = {
     space,
     dataDir: flags.data,
-    latencyMs: flags.latency,
+    latencyMs: flags.latencyMs,
     failRate: flags.failRate,
     organizations: flags.orgs,
     environments: flags.environments,
     maxProfileRps: flags.maxProfileRps,
-    clockOffsetMs: flags.clockOffset,
+    clockOffsetMs: flags.clockOffsetMs,
     goals: flags.goals,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
   };
@@ -184,10 +184,7 @@ async function serve(flags: ServeFlags): Promise<number> {
     process.off('SIGINT', onInt);
     await emulator.close();
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(CLI_CODES.cannotListen,
-      code === 'EADDRINUSE'
-        ? `port ${flags.port} on ${flags.host} is in use; pass --port 0 or another port`
-        : `cannot listen on ${flags.host}:${flags.port} (${code ?? String(error)})`, 1);
+    throw new CliError('E104', code === 'EADDRINUSE' ? `port ${flags.port} on ${flags.host} is in use` : `${flags.host}:${flags.port} (${code ?? String(error)})`, 1);
   }
   if (emulator.loaded) {
     printError(`emulator: loaded ${emulator.loaded.profiles} profile(s) and ${emulator.loaded.insights} Insights event(s) from ${flags.data}`);

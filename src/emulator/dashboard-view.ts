@@ -92,7 +92,7 @@ export function audiencesView(r: ResultsResponse): Child[] {
   return [
     h('p', {}, 'These audiences contain rules the emulator cannot evaluate; such a rule never matches, so their experiences may never be shown.'),
     h('ul', { class: 'unevaluable' }, r.unevaluableAudiences.map((u) => h('li', {},
-      h('code', {}, u.code || '(no code)'), ' ', h('strong', {}, u.audienceName), ' ', h('code', { class: 'muted' }, u.audienceId), ': ', u.why))),
+      h('code', {}, u.code ? `ctfl-opt/${u.code}` : '(no code)'), ' ', h('strong', {}, u.audienceName), ' ', h('code', { class: 'muted' }, u.audienceId), ': ', u.why))),
   ];
 }
 
@@ -111,7 +111,7 @@ function experienceCard(r: ResultsResponse, e: ExperienceResult, i: number): VNo
       e.crossovers ? ` (${count(e.crossovers, 'visitor')} also saw another variant; each counts in the first)` : '',
       e.outOfRangeVisitors ? h('span', { class: 'out-of-range' }, ` (${count(e.outOfRangeVisitors, 'visitor')} first seen in a variant index above 63, in no variant below)`) : ''),
     e.audience?.unevaluable.length
-      ? h('p', { class: 'warning', role: 'note' }, `Audience ${e.audience.name} has rules the emulator cannot evaluate (${e.audience.unevaluable.map((u) => u.code).join(', ')}): it may never match.`)
+      ? h('p', { class: 'warning', role: 'note' }, `Audience ${e.audience.name} has rules the emulator cannot evaluate (${e.audience.unevaluable.map((u) => `ctfl-opt/${u.code}`).join(', ')}): it may never match.`)
       : null,
     h('div', { class: 'table-wrap' },
       h('table', { class: 'activity' },

@@ -2,8 +2,10 @@
  * Errors the emulator answers with, and errors its CLI exits with.
  *
  * API errors use the hosted API's envelope `{ message, data: {}, error: { code } }` (wire-format.md).
- * CLI errors carry a stable `ctfl-opt/E1xx` code so a user can search for them.
+ * CLI errors are `OptimizationError`s with the emulator's codes (E101–E105 in src/core/errors.ts):
+ * `code` is `E101`, the message `ctfl-opt/E101: …`, composed from the table like every other.
  */
+import { OptimizationError, type MessageCode } from '../core/log.js';
 import type { ErrorCode } from '../core/schemas.js';
 
 /** The wire codes, plus the one the hosted API has no use for (it never answers 405 to an SDK). */
@@ -43,23 +45,13 @@ export function codeForStatus(status: number): ApiErrorCode {
   }
 }
 
-/** CLI error codes. Each message says what to do about it. */
-export const CLI_CODES = {
-  badFlag: 'ctfl-opt/E101',
-  badSpace: 'ctfl-opt/E102',
-  badDataDir: 'ctfl-opt/E103',
-  cannotListen: 'ctfl-opt/E104',
-  /** An audience rule the emulator cannot evaluate: reported at load, the rule never matches. */
-  unevaluableRule: 'ctfl-opt/E105',
-} as const;
-
-export class CliError extends Error {
-  readonly code: string;
+/** An error the CLI exits with: `exitCode` 2 for bad input (flags, space file, data directory), 1 for a port it cannot use. */
+export class CliError extends OptimizationError {
   readonly exitCode: number;
 
-  constructor(code: string, message: string, exitCode = 2) {
-    super(`${code}: ${message}`);
-    this.code = code;
+  constructor(code: MessageCode, detail: string, exitCode = 2) {
+    super(code, detail);
+    this.name = 'CliError';
     this.exitCode = exitCode;
   }
 }

@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
-import { CLI_CODES, CliError } from './errors.js';
+import { CliError } from './errors.js';
 import type { Store, StoreRecord, StoreSnapshot } from './store.js';
 
 const SNAPSHOT = 'snapshot.json';
@@ -100,7 +100,7 @@ export class Persistence {
     try {
       mkdirSync(this.dir, { recursive: true });
     } catch (error) {
-      throw new CliError(CLI_CODES.badDataDir, `cannot create the data directory ${this.dir} (${(error as NodeJS.ErrnoException).code}); pass --data with a writable directory`);
+      throw new CliError('E103', `cannot create ${this.dir} (${(error as NodeJS.ErrnoException).code})`);
     }
     let generation = 0;
     const snapshotPath = join(this.dir, SNAPSHOT);
@@ -110,7 +110,7 @@ export class Persistence {
         parsed = JSON.parse(readFileSync(snapshotPath, 'utf8')) as typeof parsed;
         if (typeof parsed.generation !== 'number' || !Array.isArray(parsed.store?.namespaces)) throw new Error('unexpected shape');
       } catch (error) {
-        throw new CliError(CLI_CODES.badDataDir, `${snapshotPath} is unreadable (${(error as Error).message}); move it away to start with an empty store`);
+        throw new CliError('E103', `${snapshotPath} is unreadable (${(error as Error).message})`);
       }
       generation = parsed.generation;
       this.store.restore(parsed.store);

@@ -4,6 +4,7 @@
  */
 import type { SrmResult } from './stats.js';
 
+/** A rule the emulator cannot evaluate: `code` is the table's (`E105`), `why` names the rule and the problem. */
 export interface UnevaluableRule { code: string; why: string }
 
 export interface VariantActivity {

@@ -17,14 +17,15 @@
  * id is its entry id (`sys.id`), as the reference SDK maps it; an audience's id is its
  * `nt_audience_id` field, else its entry id. Audience rules are read by `audiences.ts`; a rule it
  * cannot evaluate is not fatal: it is listed in the audience's `unevaluable` and in `warnings`
- * (`ctfl-opt/E105`), and never matches.
+ * (E105), and never matches.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod/mini';
 import { ExperienceConfig, Location } from '../core/schemas.js';
 import { cumulativeRanges, type DistributionRange } from '../core/bucketing.js';
 import { parseRules, type PageCondition, type ParsedRules } from './audiences.js';
-import { CLI_CODES, CliError } from './errors.js';
+import { coded } from '../core/log.js';
+import { CliError } from './errors.js';
 import { describeIssue } from './validation.js';
 
 
@@ -99,13 +100,13 @@ export const BUILTIN_IP_LOOKUP: Readonly<Record<string, LocationData>> = Object.
   '192.0.2.40': place('Sydney', 'New South Wales', 'NSW', '2000', 'Australia', 'AU', 'OC', 'Australia/Sydney', -33.87, 151.21),
 });
 
-const spaceError = (source: string, message: string) => new CliError(CLI_CODES.badSpace, `${source}: ${message}`);
+const spaceError = (source: string, detail: string) => new CliError('E102', `${source}: ${detail}`);
 
-/** Builds the model from a parsed export; throws `ctfl-opt/E102` naming the bad field. */
+/** Builds the model from a parsed export; throws `CliError` E102 naming the bad field. */
 export function parseSpace(json: unknown, source = 'space'): SpaceModel {
   const parsed = z.safeParse(SpaceExport, json);
   if (!parsed.success) {
-    throw spaceError(source, `${describeIssue(parsed.error.issues[0]!, json)}; expected a Contentful space export`);
+    throw spaceError(source, describeIssue(parsed.error.issues[0]!, json));
   }
   const space = parsed.data;
   const locales = space.locales ?? [];
@@ -127,8 +128,8 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
     audienceIdByEntry.set(entry.sys.id, id);
     const name = str(field(entry, 'nt_name'), id);
     const rules = parseRules(field(entry, 'nt_rules'));
-    const unevaluable = rules.problems.map((why) => ({ code: CLI_CODES.unevaluableRule, why }));
-    for (const u of unevaluable) warnings.push(`${u.code}: audience ${id} (${JSON.stringify(name)}, entries[${i}]): ${u.why}`);
+    const unevaluable = rules.problems.map((why) => ({ code: 'E105' as const, why }));
+    for (const u of unevaluable) warnings.push(coded(u.code, `audience ${id} (${JSON.stringify(name)}, entries[${i}]): ${u.why}`));
     audiences.push({ id, name, rules, unevaluable });
   });
 
@@ -183,13 +184,13 @@ export function parseSpace(json: unknown, source = 'space'): SpaceModel {
   };
 }
 
-/** Reads and parses a space export file; throws `ctfl-opt/E102` with the reason. */
+/** Reads and parses a space export file; throws `CliError` E102 with the reason. */
 export function loadSpaceFile(file: string): SpaceModel {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw spaceError(file, `cannot read the space file (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass --space with a Contentful space export`);
+    throw spaceError(file, `cannot read the space file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
   let json: unknown;
   try {

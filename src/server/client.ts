@@ -98,7 +98,7 @@ export class ContentfulOptimization {
 }
 
 const fail = (field: string, what: string): never => {
-  throw new OptimizationError('E056', `invalid ${field}: ${what}.`);
+  throw new OptimizationError('E056', `${field}: ${what}`);
 };
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const optString = (v: unknown, field: string) => {
@@ -170,7 +170,7 @@ export class RequestOptimization {
       if (!isObject(profile)) fail('profile', 'expected { id } or undefined');
       // The id usually comes from a cookie, i.e. from the visitor: junk is ignored, not thrown.
       if (ProfileId.safeParse(profile.id).success) this.#profile = { id: profile.id };
-      else log.warnOnce('E057', 'forRequest({ profile }) got an id that is not a valid profile id; it was ignored and the request continues without a profile. Read the cookie with readAnonymousId().');
+      else log.warnOnce('E057');
     }
   }
 
@@ -180,8 +180,11 @@ export class RequestOptimization {
   /** True only when this request's persistence consent is `true` (and it is not a preflight). */
   get canPersistProfile(): boolean { return this.#persistence === true && !this.#preflight; }
 
-  /** This request's consent as bound: `undefined` means no decision. */
-  get consent(): { events: boolean | undefined; persistence: boolean | undefined } {
+  /**
+   * This request's consent as bound, `{ events, persistence }` (`undefined`: no decision): the shape
+   * and name of the browser runtime's `consentState` (`consent` is only ever the method that sets it).
+   */
+  get consentState(): { events: boolean | undefined; persistence: boolean | undefined } {
     return { events: this.#events, persistence: this.#persistence };
   }
 
@@ -302,7 +305,7 @@ export class RequestOptimization {
         keepalive: false,
       });
       // Nothing retries on the server: an event the API refused or never got is not accepted.
-      if (!res.ok) return { accepted: false, error: this.#failure('E020', `the Experience API did not take a ${String(event.type)} event`, res) };
+      if (!res.ok) return { accepted: false, error: this.#failure('E020', event, res) };
       const data = res.data.data;
       // A preflight stores nothing: never adopt an id it made up, only refresh the one bound.
       if (!this.#preflight || data.profile.id === boundId) {
@@ -320,7 +323,7 @@ export class RequestOptimization {
     await this.#chain; // a sticky view or a pending identify may still bind the profile
     const id = this.#profile?.id;
     if (!id) {
-      this.#log.warnOnce('E058', `${method}() needs a profile: pass forRequest({ profile: { id } }) or send an Experience event first. The event was not sent.`);
+      this.#log.warnOnce('E058', `${method}()`);
       return { accepted: false };
     }
     const batch = [{ profile: { id }, events: [event] }] as unknown as InsightsBatch;
@@ -328,11 +331,12 @@ export class RequestOptimization {
       baseUrl: this.#config.insightsBaseUrl, clientId: this.#config.clientId, environment: this.#config.environment,
       batch, fetch: this.#config.fetch, timeoutMs: this.#config.timeoutMs, keepalive: false,
     });
-    return res.ok ? { accepted: true } : { accepted: false, error: this.#failure('E021', `the Insights API did not take a ${String(event.type)} event`, res) };
+    return res.ok ? { accepted: true } : { accepted: false, error: this.#failure('E021', event, res) };
   }
 
-  #failure(code: string, what: string, res: Extract<ApiResult<unknown>, { ok: false }>): NonNullable<ServerEventResult['error']> {
-    this.#log.warn(code, `${what} (${res.code ?? res.status ?? res.reason}): ${res.message}. Render from what you have; the event was dropped.`);
+  /** Warns `code` (E020, E021) with the event's type and the API's answer: the server keeps no queue, the event is lost. */
+  #failure(code: 'E020' | 'E021', event: Record<string, unknown>, res: Extract<ApiResult<unknown>, { ok: false }>): NonNullable<ServerEventResult['error']> {
+    this.#log.warn(code, `a ${String(event.type)} event (${res.code ?? res.status ?? res.reason}): ${res.message}`);
     return Object.freeze({ reason: res.reason, status: res.status, code: res.code, message: res.message });
   }
 }
@@ -340,7 +344,7 @@ export class RequestOptimization {
 /** The payload when it has the method's form; otherwise throws E056 with the right form. */
 function checked<P>(method: PayloadMethod, payload: P, extra: unknown): P {
   const problem = payloadProblem(method, payload, extra);
-  if (problem) throw new OptimizationError('E056', `${problem}.`);
+  if (problem) throw new OptimizationError('E056', problem);
   return payload;
 }
 

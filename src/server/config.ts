@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { DEFAULT_EXPERIENCE_URL, DEFAULT_INSIGHTS_URL, REQUEST_TIMEOUT_MS } from '../core/api.js';
-import { describeIssues, OptimizationError, type LogLevel } from '../core/log.js';
+import { describeIssues, OptimizationError, type LogLevel, type MessageCode } from '../core/log.js';
 import { ALLOWABLE_EVENT_TYPES } from '../core/consent.js';
 import { unknownKeys } from '../core/options.js';
 import { NamespaceId } from '../core/schemas.js';
@@ -67,16 +67,16 @@ const Api = z.strictObject({
 
 const KNOWN = new Set(['clientId', 'environment', 'api', 'allowedEventTypes', 'app', 'fetch', 'logLevel']);
 
-function check<T>(code: string, field: string, schema: z.ZodMiniType<T>, value: unknown, hint: string): T {
+/** The value when it fits; otherwise throws `code` naming the field and what is wrong (what to pass is the table's). */
+function check<T>(code: MessageCode, field: string, schema: z.ZodMiniType<T>, value: unknown): T {
   const r = z.safeParse(schema, value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ ...i, path: [field, ...i.path] }));
-  throw new OptimizationError(code, `invalid ${field}: ${describeIssues(issues)}. ${hint}`);
+  throw new OptimizationError(code, describeIssues(r.error.issues.map((i) => ({ ...i, path: [field, ...i.path] }))));
 }
 
 export function resolveServerConfig(input: unknown): ResolvedServerConfig {
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
-    throw new OptimizationError('E050', 'the configuration must be an object like { clientId: "your-organization-id" }.');
+    throw new OptimizationError('E050', `got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
   const c = input as Record<string, unknown>;
   // Thrown, not warned: a server fails at start-up, where its developer sees it, instead of running
@@ -84,36 +84,36 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
   const unknown = Object.keys(c).filter((k) => !KNOWN.has(k));
   if (unknown.length) {
     const named = unknown.map((k) => { const near = nearest(k, [...KNOWN]); return `"${k}"${near ? ` (did you mean "${near}"?)` : ''}`; });
-    throw new OptimizationError('E050', `unknown option ${named.join(', ')}; the server entry takes ${[...KNOWN].join(', ')}.`);
+    throw new OptimizationError('E050', `unknown option ${named.join(', ')}; the server entry takes ${[...KNOWN].join(', ')}`);
   }
   if (c.api !== undefined) {
     const nested = unknownKeys(c.api, Object.fromEntries(Object.keys(Api._zod.def.shape).map((k) => [k, {}])), 'api.');
-    if (nested.length) throw new OptimizationError('E053', `unknown option ${nested.join(', ')}; api takes ${Object.keys(Api._zod.def.shape).join(', ')}.`);
+    if (nested.length) throw new OptimizationError('E053', `unknown option ${nested.join(', ')}`);
   }
   if (c.clientId === undefined || c.clientId === '') {
-    throw new OptimizationError('E051', 'clientId is missing; pass your organization id as clientId.');
+    throw new OptimizationError('E051', 'clientId is missing');
   }
-  const clientId = check('E051', 'clientId', NamespaceId, c.clientId, 'Pass your organization id: 1–64 characters of A–Z, a–z, 0–9, "_" or "-".');
+  const clientId = check('E051', 'clientId', NamespaceId, c.clientId);
   const environment = c.environment === undefined ? 'main'
-    : check('E052', 'environment', NamespaceId, c.environment, 'Pass an environment id such as "main".');
-  const api = c.api === undefined ? {} : check('E053', 'api', Api, c.api, 'api takes experienceBaseUrl, insightsBaseUrl (http(s) URLs), enabledFeatures (strings) and timeoutMs (> 0).');
+    : check('E052', 'environment', NamespaceId, c.environment);
+  const api = c.api === undefined ? {} : check('E053', 'api', Api, c.api);
   const allowed = c.allowedEventTypes === undefined ? SERVER_DEFAULT_ALLOWED_EVENT_TYPES
-    : check('E054', 'allowedEventTypes', z.array(z.string()), c.allowedEventTypes, 'Pass an array such as ["page"], or [] for strict opt-in.');
+    : check('E054', 'allowedEventTypes', z.array(z.string()), c.allowedEventTypes);
   const bad = allowed.filter((t) => !ALLOWABLE_EVENT_TYPES.includes(t));
   if (bad.length) {
     const named = bad.map((t) => { const near = nearest(t, ALLOWABLE_EVENT_TYPES); return `${JSON.stringify(t)}${near ? ` (did you mean "${near}"?)` : ''}`; });
-    throw new OptimizationError('E054', `invalid allowedEventTypes: ${named.join(', ')} is not an event type; use ${ALLOWABLE_EVENT_TYPES.join(', ')}.`);
+    throw new OptimizationError('E054', `${named.join(', ')} is not an event type; the event types are ${ALLOWABLE_EVENT_TYPES.join(', ')}`);
   }
   const app = c.app === undefined ? undefined
-    : check('E055', 'app', z.strictObject({ name: z.string(), version: z.string() }), c.app, 'Pass { name, version }.');
+    : check('E055', 'app', z.strictObject({ name: z.string(), version: z.string() }), c.app);
   if (c.fetch !== undefined && typeof c.fetch !== 'function') {
-    throw new OptimizationError('E055', 'invalid fetch: expected a function with the signature of the global fetch.');
+    throw new OptimizationError('E055', 'fetch: expected a function');
   }
   const logLevel = c.logLevel === undefined ? 'warn'
-    : check('E055', 'logLevel', z.enum(['debug', 'info', 'warn', 'error', 'silent']), c.logLevel, 'Use debug, info, warn, error or silent.');
+    : check('E055', 'logLevel', z.enum(['debug', 'info', 'warn', 'error', 'silent']), c.logLevel);
   const f = (c.fetch as typeof fetch | undefined) ?? globalThis.fetch;
   if (typeof f !== 'function') {
-    throw new OptimizationError('E055', 'this runtime has no global fetch; pass one as fetch.');
+    throw new OptimizationError('E055', 'this runtime has no global fetch');
   }
   return Object.freeze({
     clientId,

@@ -22,12 +22,24 @@ const PATH = /^\/[\x21-\x3A\x3C-\x7E]{0,1023}$/;
 
 export type CookieHeader = string | readonly string[] | null | undefined;
 
+/** A cookie name (an RFC 6265 token): no `=`, `;`, space or other separator. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const isCookieName = (v: unknown): v is string => typeof v === 'string' && COOKIE_NAME.test(v);
+
 /**
  * The value of cookie `name` in a `Cookie` request header (the first one, as browsers send the most
- * specific first), percent-decoded; undefined when absent or undecodable.
+ * specific first), percent-decoded; undefined when absent or undecodable. The name first, where it
+ * is read from last, as in the browser (`readCookie(name, doc)`) and `readAnonymousId(cookieHeader)`.
  */
-export function readCookie(cookieHeader: CookieHeader, name: string): string | undefined {
-  for (const value of readCookies(cookieHeader, name)) return value;
+export function readCookie(name: string, cookieHeader: CookieHeader): string | undefined;
+/** @deprecated The header first is the order of 0.1; pass the name first: `readCookie(name, cookieHeader)`. */
+export function readCookie(cookieHeader: CookieHeader, name: string): string | undefined;
+export function readCookie(first: unknown, second: unknown): string | undefined {
+  // The deprecated order (header, name) is told apart by its second argument: a name, where a
+  // header is not one (a header with a cookie holds "="). When both could be names, the "header"
+  // holds no cookie and either reading gives undefined.
+  const [name, header] = isCookieName(second) && !isCookieName(first) ? [second, first] : [first, second];
+  for (const value of readCookies(header as CookieHeader, name as string)) return value;
   return undefined;
 }
 
@@ -70,17 +82,17 @@ export interface AnonymousIdCookieOptions {
 /** Validated `Domain`/`Path`/`Secure`, composed around `Max-Age` in the order browsers show them. */
 function compose(value: string, maxAge: string, options: Pick<AnonymousIdCookieOptions, 'domain' | 'path' | 'secure'>, fn: string): string {
   if (options === null || typeof options !== 'object') {
-    throw new OptimizationError('E059', `${fn}: options must be an object.`);
+    throw new OptimizationError('E059', `${fn}: options must be an object`);
   }
   const { domain, path = '/', secure } = options;
   if (typeof path !== 'string' || !PATH.test(path)) {
-    throw new OptimizationError('E059', `${fn}: path must start with "/" and hold printable ASCII without ";" (use "/").`);
+    throw new OptimizationError('E059', `${fn}: path must start with "/" and hold printable ASCII without ";"`);
   }
   if (domain !== undefined && (typeof domain !== 'string' || !DOMAIN.test(domain))) {
-    throw new OptimizationError('E059', `${fn}: domain must be a host name such as "example.com" or ".example.com" (ASCII; punycode for international names).`);
+    throw new OptimizationError('E059', `${fn}: domain must be a host name such as "example.com" or ".example.com" (ASCII; punycode for international names)`);
   }
   if (secure !== undefined && typeof secure !== 'boolean') {
-    throw new OptimizationError('E059', `${fn}: secure must be a boolean.`);
+    throw new OptimizationError('E059', `${fn}: secure must be a boolean`);
   }
   return `${ANONYMOUS_ID_COOKIE}=${value}; Path=${path}${domain ? `; Domain=${domain}` : ''}; ${maxAge}; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
@@ -93,11 +105,11 @@ function compose(value: string, maxAge: string, options: Pick<AnonymousIdCookieO
  */
 export function anonymousIdCookie(profileId: string, options: AnonymousIdCookieOptions = {}): string {
   if (!ProfileId.safeParse(profileId).success) {
-    throw new OptimizationError('E059', 'anonymousIdCookie: the id is not a profile id (1–128 characters of A–Z, a–z, 0–9, "_" or "-"); pass the profile.id the Experience API returned.');
+    throw new OptimizationError('E059', 'anonymousIdCookie: the id is not a profile id (1–128 characters of A–Z, a–z, 0–9, "_" or "-"); pass the profile.id the Experience API returned');
   }
   const maxAge = options?.maxAgeSeconds ?? ANONYMOUS_ID_MAX_AGE_SECONDS;
   if (typeof maxAge !== 'number' || !Number.isInteger(maxAge) || maxAge < 0) {
-    throw new OptimizationError('E059', 'anonymousIdCookie: maxAgeSeconds must be a whole number of seconds, 0 or more.');
+    throw new OptimizationError('E059', 'anonymousIdCookie: maxAgeSeconds must be a whole number of seconds, 0 or more');
   }
   return compose(profileId, `Max-Age=${maxAge}`, options, 'anonymousIdCookie');
 }

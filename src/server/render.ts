@@ -10,6 +10,7 @@
  */
 import { resolveByBaselineId, type EntryDecision } from '../core/resolve.js';
 import type { SelectedOptimization } from '../core/schemas.js';
+import { OptimizationError } from '../core/log.js';
 import { escapeHtml } from '../core/text.js';
 
 export { escapeHtml };
@@ -42,12 +43,13 @@ export interface RenderedEntry {
  * `data-ctfl-variant-index`) plus `data-ctfl-prerendered`, and — when the rendered content is not
  * the baseline — the baseline as `<template data-variant-id="BASELINE_ID" data-ctfl-baseline>`.
  * A selected variant without markup here falls back to the baseline and keeps the experience
- * metadata, as the browser element does.
+ * metadata, as the browser element does. Throws `OptimizationError` E070 when `entryId` or
+ * `baseline` is not a string, E071 for an attribute name it does not write.
  */
 export function renderEntry(options: RenderOptimizedEntryOptions): RenderedEntry {
   const { entryId, baseline, variants = {}, data, attributes = {} } = options ?? ({} as RenderOptimizedEntryOptions);
-  if (typeof entryId !== 'string' || !entryId) throw new TypeError('renderOptimizedEntry: entryId must be the baseline entry id.');
-  if (typeof baseline !== 'string') throw new TypeError('renderOptimizedEntry: baseline must be a string of markup.');
+  if (typeof entryId !== 'string' || !entryId) throw new OptimizationError('E070', `entryId: ${entryId === '' ? 'an empty string' : typeof entryId}`);
+  if (typeof baseline !== 'string') throw new OptimizationError('E070', `baseline: ${baseline === null ? 'null' : typeof baseline}`);
 
   let decision: EntryDecision | undefined = data ? resolveByBaselineId(entryId, data.selectedOptimizations) : undefined;
   let content = baseline;
@@ -65,7 +67,7 @@ export function renderEntry(options: RenderOptimizedEntryOptions): RenderedEntry
   }
   for (const [name, value] of Object.entries(attributes)) {
     if (!ATTRIBUTE_NAME.test(name) || /^(entry-id|data-ctfl-)/i.test(name)) {
-      throw new TypeError(`renderOptimizedEntry: attribute ${JSON.stringify(name).slice(0, 60)} is not allowed (invalid, or set by the helper).`);
+      throw new OptimizationError('E071', JSON.stringify(name).slice(0, 60));
     }
     if (value === true) attrs += ` ${name}`;
     else if (value !== false && value !== null && value !== undefined) attrs += ` ${name}="${escapeHtml(String(value))}"`;

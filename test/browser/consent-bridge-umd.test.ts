@@ -5,6 +5,7 @@
 // and its chunk define them.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import { clearBrowserState, EMULATOR, experienceEventsFor, readCookieValue, uniqueOrg, waitFor } from '../helpers/browser.js';
+import { ERRORS } from '../helpers/messages.js';
 
 const win = window as any;
 const org = uniqueOrg('umd');
@@ -67,5 +68,8 @@ describe('<ctfl-consent-bridge> in dist/optimization.umd.js', () => {
     const e040 = printed.filter((m) => m.includes('ctfl-opt/E040:'));
     equal(e040.length, 1, printed.join('\n'));
     ok(e040[0]!.includes('tcf|onetrust|cookiebot|usercentrics|gcm|event|manual'), e040[0]);
+    // The code and the detail only: the table of codes (src/core/errors.ts) is not in the bundle.
+    equal(e040[0], 'ctfl-opt/E040: source="didomi": sources: tcf|onetrust|cookiebot|usercentrics|gcm|event|manual');
+    ok(!e040[0]!.includes(ERRORS.E040.meaning), 'no meaning from the table');
   });
 });

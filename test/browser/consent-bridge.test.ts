@@ -5,6 +5,7 @@ import { clearBrowserState, createRuntime, destroyRuntimes, sleep, waitFor } fro
 import {
   addBridge, changesOf, cleanUpCmps, loadCmp, recordConsentCalls, recordWarnings, settle, win, withCode,
 } from '../helpers/consent-bridge.js';
+import { detailsOf } from '../helpers/messages.js';
 
 const both = (sdk: { state: { consent: unknown; persistenceConsent: unknown } }) => [sdk.state.consent, sdk.state.persistenceConsent];
 const purposes = (...granted: number[]) => Object.fromEntries(Array.from({ length: 11 }, (_, i) => [String(i + 1), granted.includes(i + 1)]));
@@ -465,7 +466,8 @@ describe('<ctfl-consent-bridge>', () => {
       win.tcfDouble.send({ eventStatus: 'useractioncomplete', gdprApplies: true });
       win.tcfDouble.send(null, false);
       deepEqual(both(sdk), [true, true]);
-      equal(withCode(printed, 'E043').length, 1, printed.join('\n'));
+      // Once per code and detail: two reads of an unreadable purpose map, then an unreadable tcData.
+      deepEqual(detailsOf(printed, 'E043'), ['source="tcf": tcData.purpose', 'source="tcf": tcData'], printed.join('\n'));
 
       addBridge({ source: 'onetrust' });
       await loadCmp('onetrust', { fault: 'malformed' });
@@ -474,7 +476,9 @@ describe('<ctfl-consent-bridge>', () => {
       addBridge({ source: 'event', 'event-name': 'site:consent' });
       window.dispatchEvent(new CustomEvent('site:consent', { detail: { events: 'yes' } }));
       deepEqual(both(sdk), [true, true]);
-      equal(withCode(printed, 'E043').length, 4, printed.join('\n'));
+      deepEqual(detailsOf(printed, 'E043').slice(2), [
+        'source="onetrust": OnetrustActiveGroups', 'source="gcm": consent update', 'source="event": site:consent detail',
+      ], printed.join('\n'));
     });
 
     it('events out of order', async () => {
@@ -502,11 +506,24 @@ describe('<ctfl-consent-bridge>', () => {
       equal(sdk.state.consent, undefined, 'a misspelt service decides nothing');
       equal(sdk.state.persistenceConsent, true, 'the other choice still applies');
       ok(withCode(printed, 'E045')[0]?.includes('events-services'), printed.join('\n'));
+      deepEqual(detailsOf(printed, 'E045'), ['source="usercentrics": events-services: "Contentful Personalisation"']);
 
       addBridge({ source: 'manual', events: 'yes' });
       addBridge({ source: 'event' });
       equal(sdk.state.consent, undefined);
       equal(withCode(printed, 'E046').length, 2, printed.join('\n'));
+    });
+
+    it('each missing name is reported once, and a second one is not hidden by the first', async () => {
+      const printed = recordWarnings();
+      const sdk = createRuntime({ logLevel: 'warn' });
+      addBridge({ source: 'usercentrics', 'events-services': 'Contentful Personalisation,Google Analytix,Contentful Personalization' });
+      await loadCmp('usercentrics', { consent: { 'Contentful Personalization': true, 'Google Analytics': true } });
+      win.usercentricsDouble.update({ 'Google Analytics': false }); // read again: nothing new to report
+      equal(sdk.state.consent, undefined, 'misspelt services decide nothing');
+      deepEqual(detailsOf(printed, 'E045'), [
+        'source="usercentrics": events-services: "Contentful Personalisation"', 'source="usercentrics": events-services: "Google Analytix"',
+      ], printed.join('\n'));
     });
   });
 });

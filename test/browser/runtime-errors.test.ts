@@ -8,6 +8,7 @@ import {
 } from '../helpers/browser.js';
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { OptimizationError } from '../../src/core/log.js';
+import { parseMessage } from '../helpers/messages.js';
 import type { OptimizationState } from '../../src/browser/optimization.js';
 
 type Failed = Extract<OptimizationState['requestState'], { status: 'failed' }>;
@@ -19,6 +20,7 @@ describe('invalid configuration', () => {
       const error = construct(config);
       ok(error instanceof OptimizationError, String(config));
       equal(error.code, 'E001');
+      deepEqual(parseMessage(error.message), { code: 'E001', detail: '' }, 'the table\'s E001 text, which says to pass { clientId }');
       match(error.message, /^ctfl-opt\/E001: .*clientId/);
     }
   });
@@ -27,7 +29,8 @@ describe('invalid configuration', () => {
     for (const config of [{}, { clientId: '' }, { clientId: undefined, environment: 'main' }]) {
       const error = construct(config);
       equal(error.code, 'E002');
-      match(error.message, /clientId is missing/);
+      deepEqual(parseMessage(error.message), { code: 'E002', detail: '' });
+      match(error.message, /^ctfl-opt\/E002: `clientId` is missing — /);
     }
   });
 
@@ -48,7 +51,7 @@ describe('invalid configuration', () => {
       const error = construct(config);
       equal(error.code, 'E003', JSON.stringify(config));
       equal(error.name, 'OptimizationError');
-      match(error.message, field, JSON.stringify(config));
+      match(parseMessage(error.message).detail, field, JSON.stringify(config));
     }
   });
 });

@@ -180,7 +180,7 @@ describe('browser persistence', () => {
 
     it('the cookie.domain option is written as Domain=… with Path=/ and SameSite=Lax', () => {
       const { doc, written } = cookieRecorder();
-      writeCookie('ctfl-opt-aid', 'abc', { domain: '.example.test', expires: 30 }, doc);
+      writeCookie('ctfl-opt-aid', 'abc', { domain: '.example.test', maxAgeSeconds: 30 * 86400 }, doc);
       equal(written[0], 'ctfl-opt-aid=abc; Path=/; SameSite=Lax; Max-Age=2592000; Domain=.example.test');
       removeCookie('ctfl-opt-aid', { domain: '.example.test' }, doc);
       ok(written.slice(1).some((c) => c.includes('Domain=.example.test') && c.includes('Max-Age=0')), 'removal covers the domain cookie');

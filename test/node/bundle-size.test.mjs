@@ -5,6 +5,7 @@ import assert, { ok } from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { bundleScenario, SCENARIOS, gzip, brotli } from '../../scripts/bench/weight.mjs';
 import { root } from '../helpers/emulator.mjs';
+import { loadErrors } from '../../scripts/error-table.mjs';
 import { join } from 'node:path';
 
 const UMD = join(root, 'dist', 'optimization.umd.js');
@@ -72,5 +73,14 @@ test('the shipped bundle and its chunks never evaluate strings or write HTML, an
     for (const forbidden of ['eval(', 'Function(', 'innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'createContextualFragment', '__DEV__', 'debugger']) {
       assert.ok(!text.includes(forbidden), `dist/${file} contains ${forbidden}`);
     }
+  }
+});
+
+test('the table of error codes stays out of the shipped bundle and its chunks: they print the code and the detail only', async () => {
+  const errors = Object.entries(await loadErrors());
+  for (const file of ['optimization.umd.js', 'optimization.deferred.js', 'optimization.consent-bridge.js', 'optimization.preview.js']) {
+    const text = readFileSync(join(root, 'dist', file), 'utf8');
+    const shipped = errors.filter(([, e]) => text.includes(e.meaning) || text.includes(e.action)).map(([code]) => code);
+    assert.deepEqual(shipped, [], `dist/${file} carries the table's text of ${shipped.join(', ')}`);
   }
 });

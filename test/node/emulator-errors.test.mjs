@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startEmulator, bin } from '../helpers/emulator.mjs';
+import { composed, parseMessage } from '../helpers/messages.mjs';
 
 const ts = '2026-08-21T10:00:00.000Z';
 const page = (path = '/') => ({
@@ -110,33 +111,35 @@ test('CLI: --help prints usage and exits 0; bad flags exit 2 with a stable code'
   assert.match(help.stdout, /^Usage: ctfl-optimization serve/);
   assert.match(help.stdout, /--fail-rate P/);
   assert.equal(run(['--help']).status, 0);
-  /** @type {Array<[args: string[], message: string]>} */
+  // The whole line: the table's E101 text around what was wrong (`see --help` is E101's action).
+  /** @type {Array<[args: string[], detail: string]>} */
   const cases = [
-    [['serve', '--fail-rate', '2'], 'ctfl-opt/E101: --fail-rate must be between 0 and 1 (got "2")'],
-    [['serve', '--fail-rate=abc'], 'ctfl-opt/E101: --fail-rate must be between 0 and 1 (got "abc")'],
-    [['serve', '--port', '70000'], 'ctfl-opt/E101: --port must be an integer from 0 to 65535 (got "70000")'],
-    [['serve', '--latency'], 'ctfl-opt/E101: --latency needs a value; see --help'],
-    [['serve', '--colour'], 'ctfl-opt/E101: unknown option --colour; see --help'],
-    [['serve', '--orgs', 'a,b c'], 'ctfl-opt/E101: --orgs takes comma-separated ids of A-Z, a-z, 0-9, "_" or "-" (got "b c")'],
-    [['launch'], 'ctfl-opt/E101: unknown command "launch"; the command is "serve" (see --help)'],
+    [['serve', '--fail-rate', '2'], '--fail-rate must be between 0 and 1 (got "2")'],
+    [['serve', '--fail-rate=abc'], '--fail-rate must be between 0 and 1 (got "abc")'],
+    [['serve', '--port', '70000'], '--port must be an integer from 0 to 65535 (got "70000")'],
+    [['serve', '--latency'], '--latency needs a value'],
+    [['serve', '--colour'], 'unknown option --colour'],
+    [['serve', '--orgs', 'a,b c'], '--orgs takes comma-separated ids of A-Z, a-z, 0-9, "_" or "-" (got "b c")'],
+    [['launch'], 'unknown command "launch"; the command is "serve"'],
   ];
-  for (const [args, message] of cases) {
+  for (const [args, detail] of cases) {
     const r = run(args);
     assert.equal(r.status, 2, args.join(' '));
-    assert.equal(r.stderr.trim(), message);
+    assert.equal(r.stderr.trim(), composed('E101', detail));
     assert.equal(r.stdout, '');
   }
+  assert.match(composed('E101', '--latency needs a value'), /^ctfl-opt\/E101: an unknown or invalid command-line flag: --latency needs a value — see `ctfl-optimization serve --help`$/);
 });
 
 test('CLI: a missing or invalid space file exits 2 with ctfl-opt/E102 naming the problem', () => {
   const missing = run(['serve', '--port', '0', '--space', join(tmp, 'nope.json')]);
   assert.equal(missing.status, 2);
-  assert.match(missing.stderr, /^ctfl-opt\/E102: .*nope\.json: cannot read the space file \(ENOENT\)/);
+  assert.match(parseMessage(missing.stderr.trim()).detail, /^\S*nope\.json: cannot read the space file \(ENOENT\)$/);
   const notJson = join(tmp, 'broken.json');
   writeFileSync(notJson, '{"entries": [');
   const broken = run(['serve', '--port', '0', '--space', notJson]);
   assert.equal(broken.status, 2);
-  assert.match(broken.stderr, /^ctfl-opt\/E102: .*broken\.json: is not valid JSON/);
+  assert.match(parseMessage(broken.stderr.trim()).detail, /^\S*broken\.json: is not valid JSON/);
   const badConfig = join(tmp, 'bad-config.json');
   writeFileSync(badConfig, JSON.stringify({
     locales: [{ code: 'en-US', default: true }],
@@ -145,7 +148,7 @@ test('CLI: a missing or invalid space file exits 2 with ctfl-opt/E102 naming the
   }));
   const config = run(['serve', '--port', '0', '--space', badConfig]);
   assert.equal(config.status, 2);
-  assert.match(config.stderr, /ctfl-opt\/E102: .*experience exp1: entries\[0\]\.fields\.nt_config\.en-US\.traffic: expected at most 1/);
+  assert.match(parseMessage(config.stderr.trim()).detail, /^\S*bad-config\.json: experience exp1: entries\[0\]\.fields\.nt_config\.en-US\.traffic: expected at most 1/);
 });
 
 test('CLI: a busy port exits 1 with ctfl-opt/E104', async () => {
@@ -155,7 +158,8 @@ test('CLI: a busy port exits 1 with ctfl-opt/E104', async () => {
   const r = spawnSync(process.execPath, [bin, 'serve', '--port', String(port)], { encoding: 'utf8', timeout: 15000 });
   blocker.close();
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`ctfl-opt/E104: port ${port} on 127\\.0\\.0\\.1 is in use; pass --port 0`));
+  assert.equal(r.stderr.trim(), composed('E104', `port ${port} on 127.0.0.1 is in use`));
+  assert.match(r.stderr, /--port 0/, 'the action says how to pick a free port');
 });
 
 test('SIGINT and SIGTERM stop the server with exit code 0', async () => {

@@ -1,15 +1,13 @@
-// The statistics of the emulator's experiment results (src/emulator/stats.ts, from the built
-// dist/emulator.mjs), checked against published worked examples and against independent
+// The statistics of the emulator's experiment results (src/emulator/stats.ts, internal to the
+// emulator: bundled from the sources), checked against published worked examples and against independent
 // computations written differently here: bisection on the score statistic, Monte Carlo with a
 // seeded PRNG, numeric integration, a textbook erfc approximation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { root } from '../helpers/emulator.mjs';
+import { importTsAll } from '../helpers/bundle-ts.mjs';
 import { prng } from '../helpers/prng.mjs';
 
-const emulator = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
+const emulator = await importTsAll('src/emulator/stats.ts', 'src/emulator/results-format.ts', 'src/core/bucketing.ts');
 const {
   chiSquareSurvival, compareArms, cumulativeRanges, enoughData, logGamma, newcombeInterval, pickRange, probabilityToBeat,
   sampleRatioMismatch, wilsonInterval, MIN_CONVERSIONS, MIN_VISITORS, SRM_THRESHOLD,

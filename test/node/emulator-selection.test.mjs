@@ -1,13 +1,16 @@
-// Unit level, against the built dist/emulator.mjs: bucketing, selection, rule operators and rule
+// Unit level, against the emulator's sources (its internals: not exported by ./emulator): bucketing, selection, rule operators and rule
 // shapes, the space loader's errors and unevaluable rules, and the data-log reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
-import { root, demoSpace } from '../helpers/emulator.mjs';
+import { demoSpace } from '../helpers/emulator.mjs';
+import { importTsAll } from '../helpers/bundle-ts.mjs';
+import { composed, parseMessage } from '../helpers/messages.mjs';
 
-const emulator = await import(pathToFileURL(join(root, 'dist', 'emulator.mjs')).href);
+const emulator = await importTsAll(
+  'src/emulator/space.ts', 'src/core/bucketing.ts', 'src/emulator/selection.ts', 'src/emulator/audiences.ts',
+  'src/emulator/persistence.ts', 'src/emulator/dashboard.ts', 'src/emulator/server.ts',
+);
 const { parseSpace, cumulativeRanges, pickRange, selectOptimizations, distributionRoll, trafficRoll, testCondition, parseRules, ruleMatches, rulesMatch, decodeLog, encodeLine, escapeHtml, matchRoute } = emulator;
 const space = parseSpace(JSON.parse(readFileSync(demoSpace, 'utf8')), 'demo');
 
@@ -98,7 +101,8 @@ test('rules as the personalization app stores them: the shapes of the real space
 });
 
 test('an invalid space names the entry and field (ctfl-opt/E102); bad rules are listed, not fatal (ctfl-opt/E105)', () => {
-  assert.throws(() => parseSpace({ entries: 'nope' }, 'x.json'), /^Error: ctfl-opt\/E102: x\.json: entries: expected array, received string/);
+  assert.throws(() => parseSpace({ entries: 'nope' }, 'x.json'), (/** @type {{ name: string, code: string, exitCode: number, message: string }} */ e) =>
+    e.name === 'CliError' && e.code === 'E102' && e.exitCode === 2 && parseMessage(e.message).detail === 'x.json: entries: expected array, received string');
   const audienceEntry = (id, fields) => ({ sys: { id, contentType: { sys: { id: 'nt_audience' } } }, fields });
   const bad = parseSpace({ locales: [{ code: 'en-US', default: true }], entries: [
     audienceEntry('aud1', { nt_rules: { 'en-US': { all: [] } } }),
@@ -109,15 +113,15 @@ test('an invalid space names the entry and field (ctfl-opt/E102); bad rules are 
   const shape = '(expected {"any":[{"all":[rule, …]}, …]}); the audience never matches';
   const moon = 'nt_rules.any[0].all[0]: rule type "moon" is not one the personalization app writes (page, track, identify, location, isReturningVisitor); the rule never matches';
   assert.deepEqual(bad.audiences.map((a) => [a.id, a.unevaluable]), [
-    ['aud1', [{ code: 'ctfl-opt/E105', why: `nt_rules.any is nothing ${shape}` }]],
-    ['aud2', [{ code: 'ctfl-opt/E105', why: moon }]],
-    ['aud3', [{ code: 'ctfl-opt/E105', why: `nt_rules is missing ${shape}` }]],
+    ['aud1', [{ code: 'E105', why: `nt_rules.any is nothing ${shape}` }]],
+    ['aud2', [{ code: 'E105', why: moon }]],
+    ['aud3', [{ code: 'E105', why: `nt_rules is missing ${shape}` }]],
     ['aud4', []],
   ]);
   assert.deepEqual(bad.warnings, [
-    `ctfl-opt/E105: audience aud1 ("aud1", entries[0]): nt_rules.any is nothing ${shape}`,
-    `ctfl-opt/E105: audience aud2 ("aud2", entries[1]): ${moon}`,
-    `ctfl-opt/E105: audience aud3 ("No rules", entries[2]): nt_rules is missing ${shape}`,
+    composed('E105', `audience aud1 ("aud1", entries[0]): nt_rules.any is nothing ${shape}`),
+    composed('E105', `audience aud2 ("aud2", entries[1]): ${moon}`),
+    composed('E105', `audience aud3 ("No rules", entries[2]): nt_rules is missing ${shape}`),
   ]);
   const subject = { traits: { plan: 'pro' }, location: {}, isReturningVisitor: false, pageCounts: {}, trackCounts: {} };
   assert.deepEqual(bad.audiences.filter((a) => rulesMatch(a.rules, subject)).map((a) => a.id), ['aud4']);

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, anonymousIdCookie, clearAnonymousIdCookie, readAnonymousId, readCookie,
-  renderEntry, renderOptimizedEntry, serializeOptimizationData,
+  renderEntry, renderOptimizedEntry, serializeOptimizationData, resolveOptimizedEntry, getMergeTagValue, getFlag,
 } from '@ctfl/optimization-elements/server'; // the package's own ./server export: dist/server.mjs, typed by dist/types/server
+import { parseMessage } from '../helpers/messages.mjs';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const TEN_KB = 'a'.repeat(10 * 1024);
@@ -18,7 +19,9 @@ const hostileString = (maxLength = 40) => fc.oneof(
   fc.array(fc.constantFrom(...PIECES), { maxLength }).map((a) => a.join('')),
   fc.string({ maxLength: 140 }),
 );
-const throwsCode = (fn, code, re) => assert.throws(fn, (/** @type {{ code?: string, message: string }} */ e) => e.code === code && (!re || re.test(e.message)), `expected ${code}`);
+/** Throws OptimizationError `code` whose detail (the part the helper wrote, after the table's meaning) matches `re`. */
+const throwsCode = (fn, code, re) => assert.throws(fn, (/** @type {{ name: string, code?: string, message: string }} */ e) =>
+  e.name === 'OptimizationError' && e.code === code && (!re || re.test(parseMessage(e.message).detail)), `expected ${code}`);
 
 describe('reading ctfl-opt-aid from a Cookie header', () => {
   test('finds the id among other cookies, unquoted or quoted, in a string or an array of headers', () => {
@@ -43,11 +46,29 @@ describe('reading ctfl-opt-aid from a Cookie header', () => {
     assert.equal(readAnonymousId('ctfl-opt-aid=%3Cjunk%3E; ctfl-opt-aid=good-id'), 'good-id');
   });
 
-  test('readCookie returns any cookie percent-decoded, and undefined for a broken escape', () => {
-    assert.equal(readCookie('app-personalization-consent=granted; x=1', 'app-personalization-consent'), 'granted');
-    assert.equal(readCookie('x=%E2%9C%93', 'x'), '✓');
-    assert.equal(readCookie('x=%E0%A4%A', 'x'), undefined);
-    assert.equal(readCookie('x=a=b', 'x'), 'a=b');
+  test('readCookie(name, cookieHeader) returns any cookie percent-decoded, and undefined for a broken escape', () => {
+    assert.equal(readCookie('app-personalization-consent', 'app-personalization-consent=granted; x=1'), 'granted');
+    assert.equal(readCookie('x', 'x=%E2%9C%93'), '✓');
+    assert.equal(readCookie('x', 'x=%E0%A4%A'), undefined);
+    assert.equal(readCookie('x', 'x=a=b'), 'a=b');
+    assert.equal(readCookie('x', ['a=1', 'x=2']), '2');
+    assert.equal(readCookie('x', undefined), undefined);
+    assert.equal(readCookie('x', 'y'), undefined);
+  });
+
+  test('readCookie(cookieHeader, name), the order 0.1 documented, still reads the same (deprecated)', () => {
+    const old = /** @type {(header: unknown, name: string) => string | undefined} the deprecated overload */ (readCookie);
+    assert.equal(old('app-personalization-consent=granted; x=1', 'app-personalization-consent'), 'granted');
+    assert.equal(old('x=%E2%9C%93', 'x'), '✓');
+    assert.equal(old('x=a=b', 'x'), 'a=b');
+    assert.equal(old(['a=1', 'x=2'], 'x'), '2');
+    assert.equal(old(undefined, 'x'), undefined);
+    assert.equal(old(null, 'x'), undefined);
+    // Whatever the header holds: a header that could be a name holds no cookie, so either reading is undefined.
+    fc.assert(fc.property(fc.constantFrom('a', 'x', 'ctfl-opt-aid'), hostileString(), fc.boolean(), (name, value, pair) => {
+      const header = pair ? `${name}=${value}; other=1` : value;
+      assert.equal(old(header, name), readCookie(name, header));
+    }), { numRuns: 300 });
   });
 
   test('property: whatever the cookie holds, the id read is a valid profile id or nothing', () => {
@@ -215,9 +236,43 @@ describe('rendering an optimized entry on the server', () => {
 
   test('attribute names are checked; the helper\'s own attributes cannot be overridden', () => {
     for (const name of ['onclick="x"', 'a b', 'entry-id', 'data-ctfl-entry-id', 'DATA-CTFL-PRERENDERED', '']) {
-      assert.throws(() => renderOptimizedEntry({ ...hero, attributes: { [name]: 'x' } }), TypeError, name);
+      assert.throws(() => renderOptimizedEntry({ ...hero, attributes: { [name]: 'x' } }), (/** @type {{ code?: string, message: string }} */ e) =>
+        e.code === 'E071' && parseMessage(e.message).detail === JSON.stringify(name), name);
     }
-    assert.throws(() => renderOptimizedEntry(/** @type {never} no entryId */ ({ baseline: '' })), TypeError);
-    assert.throws(() => renderOptimizedEntry(/** @type {never} no baseline */ ({ entryId: 'x' })), TypeError);
+    throwsCode(() => renderOptimizedEntry(/** @type {never} no entryId */ ({ baseline: '' })), 'E070', /^entryId: undefined$/);
+    throwsCode(() => renderEntry(/** @type {never} an empty entryId */ ({ entryId: '', baseline: '' })), 'E070', /^entryId: an empty string$/);
+    throwsCode(() => renderOptimizedEntry(/** @type {never} no baseline */ ({ entryId: 'x' })), 'E070', /^baseline: undefined$/);
+  });
+});
+
+describe('resolvers for what the server renders itself', () => {
+  const selected = [{ experienceId: 'e1', variantIndex: 1, variants: { hero: 'heroV' } }];
+  const entry = {
+    sys: { id: 'hero' },
+    fields: { nt_experiences: [{ sys: { id: 'e1' }, fields: { nt_config: { components: [{ baseline: { id: 'hero' }, variants: [{ id: 'heroV' }] }] }, nt_variants: [{ sys: { id: 'heroV' } }] } }] },
+  };
+
+  test('resolveOptimizedEntry(entry | baselineId, selected): the browser element\'s decision', () => {
+    assert.deepEqual(resolveOptimizedEntry('hero', selected), { baselineId: 'hero', entryId: 'heroV', experienceId: 'e1', variantIndex: 1, hidden: false, sticky: false });
+    const d = resolveOptimizedEntry(/** @type {never} a Delivery API entry */ (entry), selected);
+    assert.deepEqual([d.entryId, d.experienceId, d.variantIndex], ['heroV', 'e1', 1]);
+    assert.equal(resolveOptimizedEntry('other', selected).entryId, 'other', 'not selected: the baseline');
+    assert.equal(resolveOptimizedEntry('hero', undefined).entryId, 'hero');
+  });
+
+  test('getMergeTagValue(path, profile, fallback?) and getFlag(key, changes): what first, what from last', () => {
+    const profile = /** @type {never} the fields read */ ({ traits: { firstname: 'Ada' }, location: { city: 'Berlin' } });
+    assert.equal(getMergeTagValue('traits.firstname', profile), 'Ada');
+    assert.equal(getMergeTagValue('location_city', profile), 'Berlin');
+    assert.equal(getMergeTagValue('traits.lastname', profile, 'there'), 'there');
+    assert.equal(getMergeTagValue('traits.firstname', undefined, 'there'), 'there');
+    const changes = /** @type {never} two changes */ ([
+      { key: 'hero-cta', type: 'Variable', value: 'Buy now', meta: { experienceId: 'e', variantIndex: 1 } },
+      { key: 'json', type: 'Variable', value: { value: 42 }, meta: { experienceId: 'e', variantIndex: 1 } },
+    ]);
+    assert.equal(getFlag('hero-cta', changes), 'Buy now');
+    assert.equal(getFlag('json', changes), 42, '{ value: X } is X');
+    assert.equal(getFlag('missing', changes), undefined);
+    assert.equal(getFlag('hero-cta', undefined), undefined);
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * What to show, decided on the server from an Experience response: the browser runtime's resolvers
+ * as functions, under the reference SDK's names and in its argument order — what is resolved or
+ * read first, what it is read from last (`getFlag(key, changes)`).
+ */
+import {
+  getFlag as flagOf, getMergeTagValue as mergeTagOf, resolveByBaselineId, resolveEntryJson,
+  type ContentfulEntry, type EntryDecision,
+} from '../core/resolve.js';
+import type { Change, Json, Profile, SelectedOptimization } from '../core/wire.js';
+
+/**
+ * The variant of an entry (a baseline entry id, or a Contentful entry that links its experiences in
+ * `fields.nt_experiences`) under these selected optimizations, as `<ctfl-optimized-entry>` and the
+ * browser's `resolveOptimizedEntry()` decide it.
+ */
+export function resolveOptimizedEntry(entry: string | ContentfulEntry, selected: readonly SelectedOptimization[] | undefined): EntryDecision {
+  return typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+}
+
+/**
+ * A merge tag's value (`traits.firstname`, or `traits_firstname`) from a profile, or `fallback`: only
+ * strings, numbers and booleans render. Escape it (`escapeHtml`) before writing it into markup.
+ */
+export function getMergeTagValue(path: string, profile: Profile | undefined, fallback?: string): string | undefined {
+  return mergeTagOf(profile, path, fallback);
+}
+
+/** A Custom Flag's value from the changes (`{ value: X }` unwrapped to `X`); undefined when no change has the key. */
+export function getFlag(key: string, changes: readonly Change[] | undefined): Json | null | undefined {
+  return flagOf(changes, key);
+}
