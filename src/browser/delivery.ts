@@ -58,6 +58,16 @@ export abstract class DeliveryQueue<T extends Queued> {
   /** After BREAKER failures in a row only a forced pass tries before the scheduled retry. */
   get _open(): boolean { return this._waiting && this.#failures >= BREAKER; }
 
+  /**
+   * A page back from the back/forward cache delivers nothing (but what a `pagehide` hands over) until
+   * it knows which of its events another page took over meanwhile: sending them too would send them
+   * twice. Returns the pass asked for, run once that is known — or nothing when it may run now.
+   */
+  _afterResume(pass: Pass): Promise<void> | undefined {
+    const resuming = this._rt._resuming;
+    return resuming && pass < LAST ? resuming.then(() => this._flush(pass)) : undefined;
+  }
+
   /** Tries again after the backoff (a longer Retry-After wins); never once the runtime is destroyed. */
   _retryLater(retryAfterMs?: number): void {
     if (this._waiting || this._rt._destroyed) return;

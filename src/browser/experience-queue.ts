@@ -28,6 +28,8 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
   }
 
   async _flush(pass: Pass = AUTO): Promise<void> {
+    const later = this._afterResume(pass);
+    if (later) return later;
     // A forced pass during one under way follows it: flush() resolves once both are over.
     if (this.#sending) return pass === FORCED ? this._pass?.then(() => this._flush(FORCED)) : undefined;
     // LAST: destroy()'s last pass, which still sends what was queued before.

@@ -23,6 +23,8 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
   }
 
   async _flush(pass: Pass = AUTO): Promise<void> {
+    const later = this._afterResume(pass);
+    if (later) return later;
     const rt = this._rt;
     const store = rt._store;
     if (pass < LAST && this._pass) return pass ? this._pass.then(() => this._flush(FORCED)) : undefined;

@@ -92,6 +92,8 @@ export class ContentfulOptimization {
   _taken = new Set<string>();
   /** @internal Between a `pagehide` into the back/forward cache (with persistence consent) and the next `pageshow`. */
   _leaving = false;
+  /** @internal Back from the back/forward cache, until it is known what another page took over meanwhile. */
+  _resuming: Promise<void> | undefined;
 
   #kv: KeyValueStore;
   #saveQueued = false;
@@ -554,7 +556,11 @@ export class ContentfulOptimization {
   /** @internal Durable queues taken up again (queue-recovery.ts): adopted (`back` false), or back from the back/forward cache. */
   _recover(back?: boolean): Promise<void> {
     const run = (r: typeof recovery) => (back ? r.resume : r.restore)(this);
-    return __UMD__ ? loadChunk('deferred').then(() => parts.recovery && run(parts.recovery), () => {}) : run(recovery);
+    const p: Promise<void> = __UMD__ ? loadChunk('deferred').then(() => parts.recovery && run(parts.recovery), () => {}) : run(recovery);
+    if (!back) return p;
+    // Until it is known what another page took over meanwhile, nothing leaves (delivery.ts).
+    const resuming = this._resuming = p.finally(() => { if (this._resuming === resuming) this._resuming = undefined; });
+    return resuming;
   }
 
   /** @internal Mirrors the queues (in flight included) to IndexedDB, once per task, with persistence consent only. */
