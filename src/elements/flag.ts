@@ -109,7 +109,8 @@ export class FlagElement extends BaseElement {
   #trackWhenShown(key: string, shown: string): void {
     const rendered = () => typeof this.checkVisibility !== 'function' || this.checkVisibility();
     const send = () => {
-      if (this.#tracked === shown || !this.#sdk || !rendered()) return false;
+      // In an entry that shows a preview override: a branch the visitor may not see.
+      if (this.#tracked === shown || !this.#sdk || !rendered() || this.closest('[data-ctfl-override]')) return false;
       this.#tracked = shown;
       void this.#sdk.trackFlagView({ componentId: key });
       return true;
