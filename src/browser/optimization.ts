@@ -287,7 +287,7 @@ export class ContentfulOptimization {
   /** A Custom Flag was read and shown: an Insights `component` event of type `Variable`. */
   trackFlagView(payload: FlagViewPayload): Promise<EventResult> {
     return this.#insightsOnly('trackFlagView', payload, arguments[1], () => {
-      const change = getFlagChange(this._store.value.changes, payload.componentId);
+      const change = getFlagChange(payload.componentId, this._store.value.changes);
       return buildViewEvent(this.#base(), {
         componentType: 'Variable',
         componentId: payload.componentId,
@@ -444,12 +444,12 @@ export class ContentfulOptimization {
 
   /** A merge tag from the active profile: `traits.firstname` or `traits_firstname`. Text only. */
   getMergeTagValue(path: string, fallback?: string): string | undefined {
-    return getMergeTagValue(this._store.value.profile, path, fallback);
+    return getMergeTagValue(path, this._store.value.profile, fallback);
   }
 
   /** A Custom Flag's value (`{value: X}` unwrapped; preview overrides applied), or `fallback` when no change has the key. */
   getFlag<T extends Json | null | undefined = Json | null | undefined>(key: string, fallback?: T): Json | null | T | undefined {
-    const v = getFlag(this.#shown(this._store.value).changes, key);
+    const v = getFlag(key, this.#shown(this._store.value).changes);
     return v === undefined ? fallback : v;
   }
 

@@ -90,7 +90,7 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
  * only; `__proto__`, `constructor` and `prototype` are refused; only string, number and boolean
  * values render — anything else gives the fallback.
  */
-export function getMergeTagValue(profile: Profile | undefined, path: string, fallback?: string): string | undefined {
+export function getMergeTagValue(path: string, profile: Profile | undefined, fallback?: string): string | undefined {
   if (!profile || typeof path !== 'string' || !path) return fallback;
   const value = path.includes('.') ? walk(profile, path.split('.'), '.') : walk(profile, path.split('_'), '_');
   if (typeof value === 'string') return value;
@@ -117,7 +117,7 @@ function walk(value: unknown, segments: string[], sep: string): unknown {
 }
 
 /** A Custom Flag's value; `{value: X}` is unwrapped to `X`. Undefined when no change has the key. */
-export function getFlag(changes: readonly Change[] | undefined, key: string): Json | null | undefined {
+export function getFlag(key: string, changes: readonly Change[] | undefined): Json | null | undefined {
   const change = changes?.find((c) => c.key === key);
   if (!change) return undefined;
   const v = change.value;
@@ -127,6 +127,6 @@ export function getFlag(changes: readonly Change[] | undefined, key: string): Js
   return v;
 }
 
-export function getFlagChange(changes: readonly Change[] | undefined, key: string): Change | undefined {
+export function getFlagChange(key: string, changes: readonly Change[] | undefined): Change | undefined {
   return changes?.find((c) => c.key === key);
 }

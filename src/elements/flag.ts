@@ -94,7 +94,7 @@ export class FlagElement extends BaseElement {
     const shown = JSON.stringify(value);
     // A preview override is not this visitor's value: marked, and never tracked.
     const state = this.#sdk?.state;
-    const override = !!state?.overrides && shown !== JSON.stringify(getFlag(state.changes, key)); // by value: objects too
+    const override = !!state?.overrides && shown !== JSON.stringify(getFlag(key, state.changes)); // by value: objects too
     this.toggleAttribute('data-ctfl-override', override);
     if (value !== undefined && !override && !this.noTrackViews && this.#tracked !== shown && this.#sdk) this.#trackWhenShown(key, shown);
   }

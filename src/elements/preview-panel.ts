@@ -505,7 +505,7 @@ export class PreviewPanelElement extends LitElement {
   }
 
   #flagRow(sdk: ContentfulOptimization, state: OptimizationState, key: string, i: number, values: readonly Json[] | undefined): TemplateResult {
-    const own = getFlag(state.changes, key);
+    const own = getFlag(key, state.changes);
     const shown = sdk.getFlag(key);
     const choice = this.#choices.flags.get(key);
     const over = this.#choices.flags.has(key) || JSON.stringify(shown) !== JSON.stringify(own);

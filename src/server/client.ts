@@ -249,7 +249,7 @@ export class RequestOptimization {
   trackFlagView(payload: FlagViewPayload): Promise<ServerEventResult> {
     checked('trackFlagView', payload, arguments[1]);
     if (!this.#gate('trackFlagView')) return Promise.resolve({ accepted: false });
-    const change = getFlagChange(this.#data?.changes, payload.componentId);
+    const change = getFlagChange(payload.componentId, this.#data?.changes);
     return this.#insights('trackFlagView', buildViewEvent(this.#base(), {
       componentType: 'Variable',
       componentId: payload.componentId,

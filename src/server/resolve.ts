@@ -4,10 +4,9 @@
  * read first, what it is read from last (`getFlag(key, changes)`).
  */
 import {
-  getFlag as flagOf, getMergeTagValue as mergeTagOf, resolveByBaselineId, resolveEntryJson,
-  type ContentfulEntry, type EntryDecision,
+  getFlag, getMergeTagValue, resolveByBaselineId, resolveEntryJson, type ContentfulEntry, type EntryDecision,
 } from '../core/resolve.js';
-import type { Change, Json, Profile, SelectedOptimization } from '../core/wire.js';
+import type { SelectedOptimization } from '../core/wire.js';
 
 /**
  * The variant of an entry (a baseline entry id, or a Contentful entry that links its experiences in
@@ -20,13 +19,8 @@ export function resolveOptimizedEntry(entry: string | ContentfulEntry, selected:
 
 /**
  * A merge tag's value (`traits.firstname`, or `traits_firstname`) from a profile, or `fallback`: only
- * strings, numbers and booleans render. Escape it (`escapeHtml`) before writing it into markup.
+ * strings, numbers and booleans render (escape it, `escapeHtml`, before writing it into markup); and
+ * a Custom Flag's value from the changes (`{ value: X }` unwrapped to `X`), undefined when no change
+ * has the key. The browser runtime's own functions, in the same argument order.
  */
-export function getMergeTagValue(path: string, profile: Profile | undefined, fallback?: string): string | undefined {
-  return mergeTagOf(profile, path, fallback);
-}
-
-/** A Custom Flag's value from the changes (`{ value: X }` unwrapped to `X`); undefined when no change has the key. */
-export function getFlag(key: string, changes: readonly Change[] | undefined): Json | null | undefined {
-  return flagOf(changes, key);
-}
+export { getFlag, getMergeTagValue };

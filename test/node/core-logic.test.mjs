@@ -115,19 +115,19 @@ describe('resolvers', () => {
 
   test('merge tags: dotted and underscore paths, own properties only, scalars only', () => {
     const profile = { traits: { firstname: 'Ada', first_name: 'Lovelace', age: 36, pro: true, nested: { a: 1 }, nan: NaN }, location: { city: 'Berlin' } };
-    const v = (p, f) => core.getMergeTagValue(profile, p, f);
+    const v = (p, f) => core.getMergeTagValue(p, profile, f);
     assert.deepEqual([v('traits.firstname'), v('traits_firstname'), v('traits_first_name'), v('location_city')], ['Ada', 'Ada', 'Lovelace', 'Berlin']);
     assert.deepEqual([v('traits.age'), v('traits.pro')], ['36', 'true']);
     assert.deepEqual([v('traits.nested', 'fb'), v('traits.nan', 'fb'), v('traits.missing', 'fb'), v('traits.__proto__', 'fb'), v('traits.constructor', 'fb')],
       ['fb', 'fb', 'fb', 'fb', 'fb']);
-    assert.equal(core.getMergeTagValue(undefined, 'traits.firstname', 'there'), 'there');
+    assert.equal(core.getMergeTagValue('traits.firstname', undefined, 'there'), 'there');
   });
 
   test('flags: {value: X} unwraps; null is a value; unknown key is undefined', () => {
     const change = (key, value) => ({ key, type: 'Variable', value, meta: { experienceId: 'e', variantIndex: 1 } });
     const changes = [change('a', { value: 'x' }), change('b', { value: 1, other: 2 }), change('c', null), change('d', [1])];
-    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => core.getFlag(changes, k)), ['x', { value: 1, other: 2 }, null, [1], undefined]);
-    assert.equal(core.getFlagChange(changes, 'c'), changes[2]);
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => core.getFlag(k, changes)), ['x', { value: 1, other: 2 }, null, [1], undefined]);
+    assert.equal(core.getFlagChange('c', changes), changes[2]);
   });
 });
 
