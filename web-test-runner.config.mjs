@@ -3,6 +3,8 @@
 // display), chosen by CTFL_ENGINE (scripts/test-browser.mjs and scripts/test.mjs set it; default
 // chromium) — against a real emulator process started here for the whole run. Each test file uses
 // its own organization id, so files never see each other's profiles or events.
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
@@ -11,6 +13,26 @@ import { chromiumPath, chromiumArgs } from './scripts/chromium.mjs';
 import { CONCURRENCY, currentEngine, ensureDisplay, firefoxLaunchOptions, startWebKitDriver } from './scripts/engines.mjs';
 import { startEmulator } from './test/helpers/emulator.mjs';
 import { driverCommandsPlugin } from './test/helpers/wtr-commands.mjs';
+
+/**
+ * @sinonjs/fake-timers is CommonJS, which the browser cannot import: its entry is served as one ES
+ * module instead (bundled with esbuild on first request), for test/helpers/browser.ts's fakeClock().
+ */
+function fakeTimersAsModule() {
+  let code;
+  return {
+    name: 'ctfl-fake-timers-esm',
+    async serve(context) {
+      if (!context.path.endsWith('/@sinonjs/fake-timers/src/fake-timers-src.js')) return undefined;
+      code ??= (await build({
+        stdin: { contents: "import m from '@sinonjs/fake-timers'; export const { withGlobal, timers, createClock, install } = m; export default m;", resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'js' },
+        // `util` is required only under Node (`process` present): left out.
+        bundle: true, format: 'esm', platform: 'browser', external: ['util'], write: false, logLevel: 'silent',
+      })).outputFiles[0].text;
+      return { body: code, type: 'js' };
+    },
+  };
+}
 
 const engine = currentEngine();
 const emulator = await startEmulator();
@@ -66,6 +88,7 @@ export default {
   ],
   plugins: [
     driverCommandsPlugin(),
+    fakeTimersAsModule(),
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json', define: { __DEV__: 'true', __UMD__: 'false', __VERSION__: '"test"', __PACKAGE_NAME__: '"@ctfl/optimization-elements"' } }),
   ],
   browsers: await browsers(),

@@ -185,9 +185,6 @@ export class ContentfulOptimization {
 
   /** The current frozen snapshot. */
   get state(): OptimizationState { return this._store.value; }
-  get profile() { return this._store.value.profile; }
-  get selectedOptimizations() { return this._store.value.selectedOptimizations; }
-  get changes() { return this._store.value.changes; }
   get consentState(): { events: ConsentValue; persistence: ConsentValue } {
     return { events: this._store.value.consent, persistence: this._store.value.persistenceConsent };
   }

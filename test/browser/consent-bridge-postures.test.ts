@@ -77,7 +77,7 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
     const sdk = createRuntime({ defaults: { consent: true }, ...QUEUED });
     const org = sdk.config.clientId;
     await sdk.page();
-    const profileId = sdk.profile?.id;
+    const profileId = sdk.state.profile?.id;
     ok(profileId);
     equal(readCookieValue(ANONYMOUS_ID_COOKIE), profileId);
 
@@ -91,7 +91,7 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
     deepEqual(await received(org), { experience: ['page:true', 'page:false'], insights: [] });
     deepEqual(storedContinuity(), []);
     equal(readCookieValue(ANONYMOUS_ID_COOKIE), undefined);
-    equal(sdk.profile?.id, profileId, 'the in-memory profile stays');
+    equal(sdk.state.profile?.id, profileId, 'the in-memory profile stays');
   });
 
   it('no gated event arrives before a final grant, and none after a revocation', async () => {
@@ -120,7 +120,7 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
       await loadCmp('gcm');
       win.gcmDouble.acceptAll();
       await sdk.page();
-      const profileId = sdk.profile?.id;
+      const profileId = sdk.state.profile?.id;
       ok(profileId);
       ok(storedContinuity().length > 0);
       equal(readCookieValue(ANONYMOUS_ID_COOKIE), profileId);
@@ -133,10 +133,10 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
       deepEqual(storedContinuity(), []);
       equal(readCookieValue(ANONYMOUS_ID_COOKIE), undefined);
       if (resetOnRevoke) {
-        equal(sdk.profile, undefined);
-        equal(sdk.selectedOptimizations, undefined);
+        equal(sdk.state.profile, undefined);
+        equal(sdk.state.selectedOptimizations, undefined);
       } else {
-        equal(sdk.profile?.id, profileId);
+        equal(sdk.state.profile?.id, profileId);
       }
     });
   }
@@ -148,7 +148,7 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
     addBridge({ source: 'cookiebot', 'persistence-categories': 'preferences,marketing', 'reset-on-revoke': true });
     deepEqual([sdk.state.consent, sdk.state.persistenceConsent], [true, false]);
     await sdk.page();
-    ok(sdk.profile?.id);
+    ok(sdk.state.profile?.id);
     equal(readCookieValue(ANONYMOUS_ID_COOKIE), undefined);
 
     win.Cookiebot.submitCustomConsent(true, true, true);
@@ -158,7 +158,7 @@ describe('<ctfl-consent-bridge> postures and revocation (emulator)', () => {
     win.Cookiebot.submitCustomConsent(true, true, false);
     deepEqual(calls, [{ persistence: false }]);
     equal(readCookieValue(ANONYMOUS_ID_COOKIE), undefined);
-    equal(sdk.profile, undefined, 'reset-on-revoke also applies to a persistence revocation');
+    equal(sdk.state.profile, undefined, 'reset-on-revoke also applies to a persistence revocation');
     await emitAll(sdk);
     deepEqual((await received(org)).experience, ['page:true', 'page:true', 'page:true', 'track:true']);
   });

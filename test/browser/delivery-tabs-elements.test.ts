@@ -28,7 +28,7 @@ describe('delivery: tabs in step with elements', () => {
     const [fixed, live] = container.querySelectorAll('ctfl-optimized-entry');
     equal(shownText(fixed!), 'Personalization without the wait');
     const { data } = await other.page({ properties: { path: '/pricing' } }); // the emulator selects the hero variant
-    await waitFor(() => here.profile?.id === data!.profile.id, 1000, 'the profile reached this tab');
+    await waitFor(() => here.state.profile?.id === data!.profile.id, 1000, 'the profile reached this tab');
     await waitFor(() => shownText(live!) === 'Plans that grow with you', 1000, 'live follows');
     equal(shownText(fixed!), 'Personalization without the wait', 'without live: unchanged');
   });

@@ -2,7 +2,7 @@
 // other tabs are validated like any other outside input. The other tab is a same-origin iframe: its
 // localStorage writes fire real `storage` events in this page, as another tab's would.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState, createRuntime, destroyRuntimes, sleep, uniqueOrg, waitFor } from '../helpers/browser.js';
+import { clearBrowserState, createRuntime, destroyRuntimes, uniqueOrg, waitFor } from '../helpers/browser.js';
 
 function otherTab(): Promise<{ win: Window; remove: () => void }> {
   const frame = document.createElement('iframe');
@@ -57,17 +57,28 @@ describe('delivery: tabs in step', () => {
     ok(data?.profile.id);
     const trap = trapErrors();
     try {
+      const junks = [null, 'x', 42, { d: { profile: '<img src=x>' } }, { d: { profile: { id: 'a; path=/x' }, selectedOptimizations: 1, changes: [] } }, { c: 'yes' }, { r: 'please' }];
       const channel = new BroadcastChannel(`ctfl-opt:${org}`);
-      for (const junk of [null, 'x', 42, { d: { profile: '<img src=x>' } }, { d: { profile: { id: 'a; path=/x' }, selectedOptimizations: 1, changes: [] } }, { c: 'yes' }, { r: 'please' }]) {
-        channel.postMessage(junk);
-      }
+      // Made after the runtime's channel, this one gets each message after it (channels are
+      // served in the order they were made): once it has the last, the runtime has had them all.
+      const probe = new BroadcastChannel(`ctfl-opt:${org}`);
+      const heard = new Promise<void>((resolve) => { let n = 0; probe.onmessage = () => { if (++n === junks.length) resolve(); }; });
+      for (const junk of junks) channel.postMessage(junk);
       channel.close();
-      // And a storage event that is not JSON (the fallback listener).
+      await heard;
+      probe.close();
+      // And a storage event that is not JSON (the fallback listener), then one of the test's own:
+      // storage events arrive in order, so by the second the first has been handled.
       const tab = await otherTab();
+      const probed = new Promise<void>((resolve) => {
+        const onStorage = (e: StorageEvent) => { if (e.key === 'ctfl-test-probe') { window.removeEventListener('storage', onStorage); resolve(); } };
+        window.addEventListener('storage', onStorage);
+      });
       tab.win.localStorage.setItem(`ctfl-opt:${org}`, '{not json');
-      await sleep(200);
+      tab.win.localStorage.setItem('ctfl-test-probe', '1');
+      await probed;
       tab.remove();
-      equal(here.profile?.id, data!.profile.id, 'profile unchanged');
+      equal(here.state.profile?.id, data!.profile.id, 'profile unchanged');
       equal(here.state.consent, true, 'consent unchanged');
       deepEqual(trap.errors, []);
     } finally {

@@ -8,10 +8,10 @@ import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { defineElements } from '../../src/elements/index.js';
 import type { EntryResolvedDetail, OptimizedEntryElement } from '../../src/elements/optimized-entry.js';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState } from '../helpers/browser.js';
+import { afterNextRender, clearBrowserState } from '../helpers/browser.js';
 import {
-  insightsOf, isView, makeProfile, mount, nextEvent, runtimeFactory, selection, shownText, sleep, spyConsole, trapErrors, unmountAll,
-  waitForInsights,
+  fakeClock, insightsOf, intersected, isView, makeProfile, mount, nextEvent, restoreClocks, runtimeFactory, selection, shownText, spyConsole,
+  trapErrors, unmountAll, updated, waitForInsights,
 } from '../helpers/elements.js';
 
 defineElements();
@@ -62,6 +62,7 @@ beforeEach(async () => {
   consoleSpy = spyConsole();
 });
 afterEach(() => {
+  restoreClocks();
   unmountAll();
   runtimes.destroyAll();
   consoleSpy.restore();
@@ -83,7 +84,7 @@ describe('<ctfl-optimized-entry> leaves the children a framework owns where they
     const d = p('Baseline d');
     el.insertBefore(d, a);
     a.textContent = 'Baseline a, updated';
-    await sleep(0);
+    await updated(el);
     equal(shownText(el), 'Variant', 'still only the variant shows');
     deepEqual(rendered(el), ['Variant']);
   });
@@ -98,10 +99,10 @@ describe('<ctfl-optimized-entry> leaves the children a framework owns where they
     el.append(p('Third'));
     b.textContent = 'Second, updated';
     sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] }));
-    await sleep(0);
+    await updated(el);
     deepEqual(rendered(el), ['Second, updated', 'First', 'Third']);
     sdk.setOverrides(undefined);
-    await sleep(0);
+    await updated(el);
     equal(shownText(el), 'Variant');
   });
 
@@ -167,7 +168,7 @@ describe('<ctfl-optimized-entry> leaves the children a framework owns where they
     mount('').append(el);
     el.textContent = 'Framework text'; // e.g. React setting string children
     el.append(parsedTemplate(V, '<p>Variant again</p>'));
-    await sleep(0);
+    await updated(el);
     equal(shownText(el), 'Variant again');
   });
 });
@@ -183,14 +184,14 @@ describe('a real lit app renders into <ctfl-optimized-entry>', () => {
       </ctfl-optimized-entry>` : ''}<p class="label">${label} <ctfl-flag key="fw-flag" fallback="no flag"></ctfl-flag></p>`;
     render(view(['a', 'b', 'c'], 'one'), host);
     const el = host.querySelector('ctfl-optimized-entry')!;
-    await sleep(0); // the flag renders in a microtask
+    await updated(el, host.querySelector('ctfl-flag')!); // the flag renders in a microtask
     equal(shownText(host), 'Variant one no flag');
     render(view(['c', 'a', 'b', 'd'], 'two'), host); // reorder and add
     render(view(['c', 'b'], 'three'), host); // remove
     equal(shownText(host), 'Variant three no flag');
     deepEqual([...el.querySelectorAll(':scope > p')].map((n) => n.textContent), ['Variant', 'c', 'b'], 'lit\'s nodes are still the entry\'s children, in lit\'s order, after the element\'s own clone');
     sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] }));
-    await sleep(0);
+    await updated(el);
     equal(shownText(el), 'c b', 'the baseline lit kept up to date shows');
     render(view(['c', 'b'], 'four', false), host); // unmount
     equal(host.querySelector('ctfl-optimized-entry'), null);
@@ -203,14 +204,14 @@ describe('<ctfl-flag> and <ctfl-merge-tag> leave their children to the framework
     const sdk = runtimes.create({ defaults: { profile: makeProfile(undefined, { firstname: 'Ada' }) } });
     const host = mount('Hi <ctfl-merge-tag path="traits.firstname"><b>friend</b></ctfl-merge-tag> and <ctfl-merge-tag path="traits.lastname"><b>friend</b></ctfl-merge-tag>!');
     const [known, missing] = host.querySelectorAll('ctfl-merge-tag');
-    await sleep(0);
+    await updated(known!, missing!);
     equal(shownText(host), 'Hi Ada and friend!');
     equal(known!.innerHTML, '<b>friend</b>', 'the children are untouched');
     missing!.querySelector('b')!.textContent = 'pal'; // a framework updating its fallback
-    await sleep(0);
+    await updated(missing!);
     equal(shownText(host), 'Hi Ada and pal!');
     sdk.reset();
-    await sleep(0);
+    await updated(known!, missing!);
     equal(shownText(host), 'Hi friend and pal!');
   });
 
@@ -220,7 +221,7 @@ describe('<ctfl-flag> and <ctfl-merge-tag> leave their children to the framework
     const banner = p('Banner');
     const host = mount('<ctfl-flag key="cta" fallback="Learn more"><span>framework text</span></ctfl-flag> <ctfl-flag key="banner"></ctfl-flag>');
     host.querySelectorAll('ctfl-flag')[1]!.append(banner);
-    await sleep(0);
+    await updated(...host.querySelectorAll('ctfl-flag'));
     equal(shownText(host), 'Buy now Banner');
     equal(host.querySelector('ctfl-flag')!.innerHTML, '<span>framework text</span>');
     ok(banner.getClientRects().length > 0, 'the framework\'s own node is rendered');
@@ -231,7 +232,7 @@ describe('<ctfl-flag> and <ctfl-merge-tag> leave their children to the framework
   it('flag-key names the flag where a framework keeps `key` for itself (React, Vue)', async () => {
     runtimes.create({ defaults: { changes: [{ key: 'cta', type: 'Variable', value: 'Buy now', meta: { experienceId: 'exp-fw-flags', variantIndex: 1 } }] } as never });
     const host = mount('<ctfl-flag flag-key="cta" fallback="Learn more"></ctfl-flag>');
-    await sleep(0);
+    await updated(host.querySelector('ctfl-flag')!);
     equal(shownText(host), 'Buy now');
   });
 });
@@ -253,8 +254,11 @@ describe('<ctfl-optimized-entry headless>', () => {
 
   it('tracks views of what the app rendered, with the decision\'s metadata', async () => {
     const sdk = visitor();
+    const clock = fakeClock(); // the view's second passes on this clock
     const el = entry([p('The app\'s variant')], { headless: '' });
     mount('').append(el);
+    await intersected(el);
+    await clock.tickAsync(1000);
     const [view] = await waitForInsights(sdk, isView(V));
     deepEqual([view.experienceId, view.variantIndex], [EXP, 1]);
   });
@@ -273,13 +277,13 @@ describe('<ctfl-optimized-entry> decides again only when what it shows can chang
     const sdk = visitor(null);
     const container = mount('');
     for (let i = 0; i < 50; i++) container.append(entry([p(`Baseline ${i}`), parsedTemplate(V, `<p>Variant ${i}</p>`)], { live: '', 'no-track-views': '' }));
-    await sleep(0); // the elements' first updates
+    await updated(...container.children); // the elements' first updates
     let resolutions = 0;
     const resolve = sdk.resolveEntry.bind(sdk);
     sdk.resolveEntry = (e) => { resolutions++; return resolve(e); };
     for (let i = 0; i < 20; i++) void sdk.trackView({ componentId: `fw-view-${i}`, viewId: `v${i}`, viewDurationMs: 1000 });
     void sdk.trackClick({ componentId: 'fw-click' });
-    await sleep(0);
+    await updated(...container.children); // an update the events asked for would be done now
     equal(resolutions, 0, 'no re-render for events');
     sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 1, { [B]: V })] }));
     equal(resolutions, 50, 'one per entry for a change of what they show');
@@ -294,26 +298,30 @@ describe('reviewed edge cases of framework rendering', () => {
     const t = jsxTemplate(V, []);
     const el = entry([p('Baseline'), t]);
     mount('').append(el);
-    await sleep(0);
+    await updated(el);
     const button = document.createElement('button');
     button.textContent = 'Loaded';
     t.append(button); // the framework fills its own template element once its data arrived
-    await sleep(0);
+    await updated(el);
     deepEqual(rendered(el), ['Loaded']);
   });
 
   it('a flag inside the baseline that does not show sends no flag view; it does once the baseline shows', async () => {
-    const sdk = visitor(V, { changes: [{ key: 'cta-fw', type: 'Variable', value: 'Buy', meta: { experienceId: 'exp-flag', variantIndex: 1 } }] });
+    const changes = [{ key: 'cta-fw', type: 'Variable', value: 'Buy', meta: { experienceId: 'exp-flag', variantIndex: 1 } }];
+    const sdk = visitor(V, { changes });
     const inBaseline = document.createElement('ctfl-flag');
     inBaseline.setAttribute('key', 'cta-fw');
     const el = entry([inBaseline, parsedTemplate(V, '<p>Variant</p>')], { live: '' });
     mount('').append(el);
-    await sleep(50);
+    await updated(el, inBaseline);
+    await afterNextRender(); // its box (none) observed: a flag view would have been made by now
     await sdk.flush();
     equal((await insightsOf(sdk)).filter(isView('cta-fw')).length, 0, 'not rendered: not seen');
-    sdk.setOverrides(() => ({ selectedOptimizations: [selection(EXP, 0, { [B]: B })] })); // the baseline shows
-    // The flag's value is the visitor's own (only the entry's selection is overridden): seen now.
-    const views = await waitForInsights(sdk, isView('cta-fw'));
+    // The visitor's own decision becomes the baseline (the runtime that loads next selects it): the
+    // live entry shows it, and the flag in it is seen now. Not a preview override, whose branches
+    // send no flag views (preview-flag-views.test.ts).
+    const next = visitor(null, { changes });
+    const views = await waitForInsights(next, isView('cta-fw'));
     equal(views.length, 1);
   });
 
@@ -337,7 +345,7 @@ describe('reviewed edge cases of framework rendering', () => {
     mount('').append(el);
     equal(shownText(el), 'Variant');
     el.setAttribute('entry-id', 'entry-fw-b2'); // the same element, now another entry (a route change)
-    await sleep(0);
+    await updated(el);
     equal(shownText(el), 'Variant two');
     equal(el.dataset.ctflEntryId, 'entry-fw-v2');
     void sdk;

@@ -7,8 +7,8 @@ import type { EntryResolvedDetail } from '../../src/elements/optimized-entry.js'
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import { clearBrowserState } from '../helpers/browser.js';
 import {
-  EMULATOR, center, experienceViews, insightsOf, isView, makeProfile, mount, nextEvent, openFrame, runtimeFactory, selection,
-  shownText, sleep, spyConsole, trapErrors, unmountAll, waitFor, waitForInsights, type RuntimeClass,
+  EMULATOR, center, experienceViews, fakeClock, imageSettled, insightsOf, intersected, isView, makeProfile, mount, nextEvent, openFrame,
+  restoreClocks, runtimeFactory, selection, shownText, spyConsole, trapErrors, unmountAll, updated, waitFor, waitForInsights, type RuntimeClass,
 } from '../helpers/elements.js';
 
 export interface ElementSuiteSetup {
@@ -53,6 +53,12 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     runtimes.create({ defaults: { consent: true, persistenceConsent: false, profile: makeProfile(), selectedOptimizations: selected, ...extra } as never });
 
   const entryIn = (root: ParentNode) => root.querySelector('ctfl-optimized-entry')!;
+  /** Moves the pointer to `position` and resolves once `el` got the `mouseenter` or `mouseleave` it causes. */
+  const pointer = async (el: Element, position: [number, number], event: 'mouseenter' | 'mouseleave') => {
+    const seen = nextEvent(el, event);
+    await sendMouse({ type: 'move', position });
+    await seen;
+  };
 
   before(() => {
     const style = document.createElement('style');
@@ -71,6 +77,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
   });
 
   afterEach(async () => {
+    restoreClocks();
     unmountAll();
     runtimes.destroyAll();
     consoleSpy.restore();
@@ -93,7 +100,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     it('an entry connected after destroy() waits for the next runtime instead of deciding from the destroyed one', async () => {
       tracked([selection(EXP, 0, { [B]: B })]).destroy();
       const el = entryIn(mount(entryHtml()));
-      await sleep(0); // its first update is done: it waits
+      await updated(el); // its first update is done: it waits
       equal(el.dataset.ctflVariantIndex, undefined, 'no decision from the destroyed runtime');
       tracked(); // knows the selections already: no state change follows
       equal(shownText(el), 'Variant headline', 'decided by the runtime that came next');
@@ -110,10 +117,13 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
 
     it('an empty ("") variant shows nothing, and its view is still tracked', async () => {
       const sdk = tracked([selection(EXP, 1, { [B]: '' })]);
+      const clock = fakeClock(); // the view's second passes on this clock
       const el = entryIn(mount(entryHtml()));
       equal(shownText(el), '');
       equal([...el.children].filter((c) => c.getClientRects().length > 0).length, 0, 'no rendered elements');
       equal(el.dataset.ctflEntryId, '');
+      await intersected(el);
+      await clock.tickAsync(1000);
       const [view] = await waitForInsights(sdk, isView(B));
       equal(view.experienceId, EXP);
       equal(view.variantIndex, 1);
@@ -124,7 +134,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const container = mount(entryHtml() + entryHtml());
       const [a, b] = container.querySelectorAll('ctfl-optimized-entry');
       a!.append(document.createElement('span')); // another render pass must not warn again
-      await sleep(0);
+      await updated(a!, b!);
       equal(shownText(a!), 'Baseline headline');
       equal(shownText(b!), 'Baseline headline');
       equal(a!.dataset.ctflEntryId, B);
@@ -163,10 +173,10 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       el.innerHTML = `<p>Baseline</p><template data-variant-id="${V}"><p>Variant</p></template><template data-variant-id="entry-other-v"><p>Other variant</p></template>`;
       mount('').append(el);
       el.entryId = B;
-      await sleep(0);
+      await updated(el);
       equal(shownText(el), 'Variant');
       el.entryId = 'entry-other';
-      await sleep(0);
+      await updated(el);
       equal(shownText(el), 'Other variant');
       equal(el.dataset.ctflExperienceId, 'exp-other');
       deepEqual(consoleSpy.warns, [], 'no "needs an entry-id" warning');
@@ -358,7 +368,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       equal(shownText(fixed!), 'Personalization without the wait');
       equal(shownText(live!), 'Personalization without the wait');
       await sdk.page({ properties: { path: '/pricing' } }); // the emulator now selects the hero variant
-      equal(sdk.selectedOptimizations?.find((o) => o.experienceId === HERO.experience)?.variantIndex, 1);
+      equal(sdk.state.selectedOptimizations?.find((o) => o.experienceId === HERO.experience)?.variantIndex, 1);
       equal(shownText(fixed!), 'Personalization without the wait', 'without live: unchanged');
       equal(fixed!.dataset.ctflVariantIndex, '0');
       equal(shownText(live!), 'Plans that grow with you', 'live: follows');
@@ -392,18 +402,21 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
   describe(`<ctfl-optimized-entry> tracks views, clicks and hovers (${setup.name})`, () => {
     it('a view starts after 1 s at ≥10% visible, and ends with the same viewId when scrolled out or removed', async () => {
       const sdk = tracked();
+      const clock = fakeClock(); // the view's second passes on this clock
       const container = mount(`${entryHtml()}
         <ctfl-optimized-entry entry-id="entry-fixed" style="position: fixed; right: 0; bottom: 0; width: 100px; height: 50px">Fixed</ctfl-optimized-entry>
         <div class="spacer"></div>`);
       const fixed = container.querySelector('[entry-id="entry-fixed"]')!;
-      const started = performance.now();
+      await Promise.all([intersected(entryIn(container)), intersected(fixed)]); // both on screen: their seconds begin
+      await clock.tickAsync(999);
+      deepEqual((await insightsOf(sdk)).filter((e) => e.type === 'component'), [], 'not before 1 s');
+      await clock.tickAsync(1);
       const [start] = await waitForInsights(sdk, isView(V));
-      ok(performance.now() - started >= 1000, 'not before 1 s');
       deepEqual([start.componentType, start.experienceId, start.variantIndex], ['Entry', EXP, 1]);
       ok(start.viewId, 'viewId');
       ok(start.viewDurationMs >= 1000 && start.viewDurationMs < 2000, `start duration ${start.viewDurationMs}`);
       await waitForInsights(sdk, isView('entry-fixed'));
-      await sleep(200);
+      await clock.tickAsync(200); // seen 200 ms more
       window.scrollTo(0, document.documentElement.scrollHeight); // the entry leaves the viewport
       const views = await waitForInsights(sdk, isView(V), 2);
       equal(views.length, 2, 'a start and an end, nothing more');
@@ -416,27 +429,37 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
 
     it('an element visible for less than 1 s sends no view', async () => {
       const sdk = tracked();
+      const clock = fakeClock();
       const el = entryIn(mount(entryHtml()));
-      await sleep(500);
+      await intersected(el); // on screen: its second begins
+      await clock.tickAsync(500);
       el.remove();
-      await sleep(800);
+      await clock.tickAsync(800); // past the second a view needed
       deepEqual((await insightsOf(sdk)).filter((e) => e.type === 'component'), []);
     });
 
     it('an element moved elsewhere in the page keeps tracking views', async () => {
       const sdk = tracked();
+      const clock = fakeClock(); // the view's second passes on this clock
       const el = entryIn(mount(entryHtml()));
       mount('<section class="other"></section>').firstElementChild!.append(el); // disconnect + connect
       equal(shownText(el), 'Variant headline');
+      await intersected(el); // observed where it is now
+      await clock.tickAsync(1000);
       await waitForInsights(sdk, isView(V));
     });
 
     it('when a live element switches variant, the view of what was shown ends and a view of the new content starts', async () => {
       const sdk = runtimes.create({ defaults: { consent: true, persistenceConsent: false } });
       await sdk.page(); // not in the hero audience yet: the baseline
-      mount(heroHtml('live'));
+      const clock = fakeClock(); // views' seconds pass on this clock
+      const el = entryIn(mount(heroHtml('live')));
+      await intersected(el);
+      await clock.tickAsync(1000);
       const [start] = await waitForInsights(sdk, isView(HERO.baseline));
       await sdk.page({ properties: { path: '/pricing' } }); // now in the audience: the live element shows the variant
+      await updated(el);
+      await clock.tickAsync(1000); // the variant's view: on screen a second
       const [, end] = await waitForInsights(sdk, isView(HERO.baseline), 2);
       equal(end.viewId, start.viewId, 'the baseline view ended, under its own id');
       const [next] = await waitForInsights(sdk, isView(HERO.variant));
@@ -447,19 +470,25 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     it('the first view of a sticky experience also goes to the Experience API; later views do not', async () => {
       const sdk = runtimes.create({ defaults: { consent: true, persistenceConsent: false } });
       await sdk.page();
-      const teaser = sdk.selectedOptimizations?.find((o) => o.experienceId === TEASER.experience);
+      const teaser = sdk.state.selectedOptimizations?.find((o) => o.experienceId === TEASER.experience);
       equal(teaser?.sticky, true, 'the demo teaser experiment is sticky');
-      mount(`<ctfl-optimized-entry entry-id="${TEASER.baseline}"><h2>Meet the new dashboard</h2>
+      const clock = fakeClock(); // views' seconds pass on this clock
+      const el = entryIn(mount(`<ctfl-optimized-entry entry-id="${TEASER.baseline}"><h2>Meet the new dashboard</h2>
         <template data-variant-id="${TEASER.variant}"><h2>Your data, one click away</h2></template></ctfl-optimized-entry>
-        <div class="spacer"></div>`);
+        <div class="spacer"></div>`));
       const isTeaserView = (e: any) => e.type === 'component' && e.experienceId === TEASER.experience;
+      await intersected(el);
+      await clock.tickAsync(1000);
       const [first] = await waitForInsights(sdk, isTeaserView);
       let sticky = await experienceViews(sdk.config.clientId);
       equal(sticky.length, 1, 'the first view went to the Experience API');
       deepEqual([sticky[0].experienceId, sticky[0].viewId, sticky[0].variantIndex], [TEASER.experience, first.viewId, teaser!.variantIndex]);
       window.scrollTo(0, document.documentElement.scrollHeight);
       await waitForInsights(sdk, isTeaserView, 2);
+      const back = intersected(el);
       window.scrollTo(0, 0);
+      await back; // on screen again: a second view's second begins
+      await clock.tickAsync(1000);
       const views = await waitForInsights(sdk, isTeaserView, 3);
       ok(views[2].viewId !== first.viewId, 'a second view');
       sticky = await experienceViews(sdk.config.clientId);
@@ -484,15 +513,16 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
 
     it('a hover of 1 s or longer sends component_hover start and end with one hoverId; a shorter one sends nothing', async () => {
       const sdk = tracked();
+      const clock = fakeClock(); // the hovers' time passes on this clock
       const el = entryIn(mount(`<div style="padding: 100px 0 0 100px; width: 300px">${entryHtml('no-track-views')}</div>`));
       const outside: [number, number] = [700, 550];
       await sendMouse({ type: 'move', position: outside });
-      await sendMouse({ type: 'move', position: center(el) });
-      await sleep(300);
-      await sendMouse({ type: 'move', position: outside });
-      await sendMouse({ type: 'move', position: center(el) });
-      await sleep(1150);
-      await sendMouse({ type: 'move', position: outside });
+      await pointer(el, center(el), 'mouseenter');
+      await clock.tickAsync(300);
+      await pointer(el, outside, 'mouseleave');
+      await pointer(el, center(el), 'mouseenter');
+      await clock.tickAsync(1150);
+      await pointer(el, outside, 'mouseleave');
       const hovers = await waitForInsights(sdk, (e) => e.type === 'component_hover', 2);
       equal(hovers.length, 2, 'the short hover sent nothing');
       equal(hovers[0].hoverId, hovers[1].hoverId);
@@ -503,16 +533,18 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
 
     it('no-track-views, no-track-clicks and no-track-hovers each turn off their own events', async () => {
       const sdk = tracked([selection(EXP, 0, { 'entry-a': 'entry-a', 'entry-b': 'entry-b', 'entry-c': 'entry-c' })]);
+      const clock = fakeClock(); // views' and hovers' time passes on this clock
       const container = mount(['a:no-track-views', 'b:no-track-clicks', 'c:no-track-hovers'].map((s) => {
         const [id, attr] = s.split(':');
         return `<ctfl-optimized-entry entry-id="entry-${id}" ${attr} style="height: 80px"><button type="button">Go ${id}</button></ctfl-optimized-entry>`;
       }).join(''));
       const el = (id: string) => container.querySelector(`[entry-id="entry-${id}"]`)!;
+      await Promise.all(['a', 'b', 'c'].map((id) => intersected(el(id)))); // on screen: their views' seconds begin
       for (const id of ['a', 'b', 'c']) await sendMouse({ type: 'click', position: center(el(id).querySelector('button')!) });
-      await sendMouse({ type: 'move', position: center(el('a')) });
-      await sleep(1100);
-      await sendMouse({ type: 'move', position: center(el('c')) });
-      await sleep(1100);
+      await pointer(el('a'), center(el('a')), 'mouseenter');
+      await clock.tickAsync(1100);
+      await pointer(el('c'), center(el('c')), 'mouseenter');
+      await clock.tickAsync(1100);
       await resetMouse();
       const events = await insightsOf(sdk);
       const kinds = (id: string) => [...new Set(events.filter((e) => e.componentId === `entry-${id}`).map((e) => e.type))].sort();
@@ -526,7 +558,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     it("shows the visitor's trait as text, and the fallback until it exists", async () => {
       const sdk = runtimes.create({ api: { enabledFeatures: ['location'] } });
       const container = mount('Hi <ctfl-merge-tag path="traits.firstname" fallback="there"></ctfl-merge-tag> from <ctfl-merge-tag path="location_city" fallback="your city"></ctfl-merge-tag>!');
-      await sleep(0);
+      await updated(...container.querySelectorAll('ctfl-merge-tag'));
       equal(shownText(container), 'Hi there from your city!');
       await sdk.identify({ userId: 'user-ada', traits: { firstname: 'Ada' } });
       await waitFor(() => shownText(container) === 'Hi Ada from Berlin!', 2000, 'trait text');
@@ -551,7 +583,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       runtimes.create({ defaults: { profile: makeProfile(undefined, { address: { city: 'Paris' }, tags: ['a'], nothing: null, age: 42 }) } });
       const container = mount(['traits.address', 'traits.tags', 'traits.nothing', 'traits.missing', 'traits.age', 'traits.__proto__', '']
         .map((p) => `<ctfl-merge-tag path="${p}" fallback="-"></ctfl-merge-tag>`).join('|'));
-      await sleep(0);
+      await updated(...container.querySelectorAll('ctfl-merge-tag'));
       equal(shownText(container), '-|-|-|-|42|-|-');
     });
 
@@ -563,7 +595,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const container = mount('<ctfl-merge-tag path="traits.firstname" fallback="there"></ctfl-merge-tag>');
       const tag = container.querySelector('ctfl-merge-tag')!;
       await waitFor(() => shownText(tag) === payload, 2000, 'the payload as text');
-      await sleep(100); // time for an image error handler to have run
+      await imageSettled('x'); // an <img src=x> made before this one has failed by now: its error handler would have run
       equal(tag.children.length + tag.shadowRoot!.querySelectorAll('*').length, 0, 'no elements');
       equal(container.querySelectorAll('img, script').length, 0);
       equal((window as any).__mergeTagRan, 0, 'nothing ran');
@@ -577,7 +609,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const missing = document.createElement('ctfl-merge-tag');
       missing.entry = { fields: { nt_mergetag_id: 'traits.lastname', nt_fallback: 'friend' } };
       container.append(named, ' ', missing);
-      await sleep(0);
+      await updated(named, missing);
       equal(shownText(container), 'Grace friend');
     });
   });
@@ -589,17 +621,17 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const sdk = tracked([], { changes: [change('hero-cta', 'Buy now'), change('quiet-flag', 7)] });
       const container = mount('<ctfl-flag key="hero-cta" fallback="Learn more"></ctfl-flag> <ctfl-flag key="missing-flag" fallback="Fallback"></ctfl-flag> <ctfl-flag key="quiet-flag" no-track-views></ctfl-flag>');
       const flag = container.querySelector('ctfl-flag')!;
-      await sleep(0);
+      await updated(...container.querySelectorAll('ctfl-flag'));
       equal(shownText(container), 'Buy now Fallback 7');
       flag.requestUpdate();
       container.append(flag); // re-connected: same value, no new view
-      await sleep(0);
+      await updated(flag);
       const views = await waitForInsights(sdk, (e) => e.componentType === 'Variable');
       deepEqual(views.map((e) => [e.type, e.componentId, e.experienceId, e.variantIndex]), [['component', 'hero-cta', 'exp-flags-01', 1]],
         'one view of hero-cta, none of the no-track-views flag');
       // A runtime with another value for the flag: the element shows it and reports that view.
       const next = tracked([], { changes: [change('hero-cta', 'Learn more', 0)] });
-      await sleep(0);
+      await updated(flag);
       equal(shownText(flag), 'Learn more');
       const nextViews = await waitForInsights(next, (e) => e.componentType === 'Variable');
       deepEqual(nextViews.map((e) => [e.componentId, e.variantIndex]), [['hero-cta', 0]]);
@@ -608,7 +640,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     it('a boolean flag shows its content while true and hides it while false', async () => {
       tracked([], { changes: [change('banner-on', true), change('banner-off', { value: false })] });
       const container = mount('<ctfl-flag key="banner-on"><p>On banner</p></ctfl-flag><ctfl-flag key="banner-off"><p>Off banner</p></ctfl-flag>');
-      await sleep(0);
+      await updated(...container.querySelectorAll('ctfl-flag'));
       equal(shownText(container), 'On banner');
       equal([...container.querySelectorAll('p')].filter((p) => p.getClientRects().length > 0).length, 1, 'one rendered');
     });
@@ -617,10 +649,10 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       runtimes.create(); // no changes known yet
       const container = mount('<ctfl-flag key="banner"><p>New banner</p></ctfl-flag>');
       const flag = container.querySelector('ctfl-flag')!;
-      await sleep(0);
+      await updated(flag);
       equal(shownText(flag), '', 'hidden while unknown');
       tracked([], { changes: [change('banner', true)] }); // e.g. the runtime that loads later
-      await sleep(0);
+      await updated(flag);
       equal(shownText(flag), 'New banner', 'the author content, not the text "true"');
       equal(flag.innerHTML, '<p>New banner</p>', 'the children as the author wrote them');
     });
@@ -631,7 +663,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       tracked([selection(EXP, 0, { [B]: B })]);
       const el = entryIn(mount(`<ctfl-optimized-entry entry-id="${B}"><p>Baseline</p><template><p>Nameless</p></template></ctfl-optimized-entry>`));
       el.append(document.createElement('span'));
-      await sleep(0);
+      await updated(el);
       equal(shownText(el), 'Baseline');
       equal(consoleSpy.withCode('E035').length, 1);
       equal(consoleSpy.warns.length, 1);
@@ -642,7 +674,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
       const el = entryIn(mount(`<ctfl-optimized-entry entry-id="${B}"><p>Baseline</p>
         <template data-variant-id="${V}"><p>First</p></template><template data-variant-id="${V}"><p>Second</p></template></ctfl-optimized-entry>`));
       el.append(document.createElement('span'));
-      await sleep(0);
+      await updated(el);
       equal(shownText(el), 'First');
       equal(consoleSpy.withCode('E032').length, 1);
       equal(consoleSpy.warns.length, 1);
@@ -658,7 +690,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
         el.innerHTML = '<p>Content</p>';
         container.append(el);
       }
-      await sleep(0);
+      await updated(...container.children);
       equal(shownText(container), 'Content Content Content Content');
       equal(consoleSpy.withCode('E036').length, 1);
       equal(consoleSpy.warns.length, 1);
@@ -667,7 +699,7 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
     it('no entry-id and no entry: content shown as is, one warning (E030)', async () => {
       tracked();
       const container = mount('<ctfl-optimized-entry><p>Content</p></ctfl-optimized-entry><ctfl-optimized-entry><p>Content</p></ctfl-optimized-entry>');
-      await sleep(0);
+      await updated(...container.children);
       equal(shownText(container), 'Content Content');
       equal(getComputedStyle(entryIn(container)).visibility, 'visible');
       equal(consoleSpy.withCode('E030').length, 1);
@@ -676,21 +708,30 @@ export function runElementSuite(setup: ElementSuiteSetup): void {
 
     it('timeout="abc" uses the default timeout, with one warning (E037)', async () => {
       runtimes.create(); // pending: the timeout matters
+      const clock = fakeClock(); // the anti-flicker timeout runs on this clock
       const container = mount(entryHtml('timeout="abc"') + entryHtml('timeout="abc"'));
-      await sleep(400);
+      await clock.tickAsync(400);
       equal(getComputedStyle(entryIn(container)).visibility, 'hidden', 'still pending: not a 0 ms timeout');
+      await clock.tickAsync(1599);
+      equal(getComputedStyle(entryIn(container)).visibility, 'hidden', 'still pending just before 2000 ms');
+      await clock.tickAsync(1);
+      equal(getComputedStyle(entryIn(container)).visibility, 'visible', 'the baseline after the default 2000 ms');
       equal(consoleSpy.withCode('E037').length, 1);
       equal(consoleSpy.warns.length, 1);
     });
 
     it('an unreachable Experience API: baseline shown, one warning (E033), also after retries', async () => {
+      const clock = fakeClock(); // the retry's backoff runs on this clock
       const sdk = runtimes.create({ api: { experienceBaseUrl: 'http://127.0.0.1:9' } }); // closed port
+      let failures = 0;
+      sdk.states.requestState.subscribe((r) => { if (r.status === 'failed') failures++; });
       const container = mount(entryHtml() + entryHtml('live'));
       void sdk.page();
-      await waitFor(() => sdk.state.requestState.status === 'failed', 4000, 'the failed request');
+      await waitFor(() => failures === 1, 4000, 'the failed request');
       equal(shownText(container), 'Baseline headline Baseline headline');
       equal(getComputedStyle(entryIn(container)).visibility, 'visible');
-      await sleep(1100); // a retry fails again meanwhile
+      await clock.tickAsync(1000); // the first retry's backoff (at most 1 s)
+      await waitFor(() => failures === 2, 4000, 'the retry, failed again');
       equal(consoleSpy.withCode('E033').length, 1);
       equal(consoleSpy.warns.length, 1);
     });

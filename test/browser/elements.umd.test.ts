@@ -10,10 +10,13 @@ before(async () => {
   const script = document.createElement('script');
   script.src = BUNDLE;
   // A configured page: the bundle makes window.optimization; each test then makes its own runtime.
-  Object.assign(script.dataset, { clientId: uniqueOrg('umd-boot'), experienceUrl: EMULATOR, insightsUrl: EMULATOR, autoPage: 'false' });
+  // With persistence consent its `ready` waits for the deferred chunk (views and hovers), which is
+  // then here for every test — also for those whose fake clock would hold up its loading.
+  Object.assign(script.dataset, { clientId: uniqueOrg('umd-boot'), experienceUrl: EMULATOR, insightsUrl: EMULATOR, autoPage: 'false', persistenceConsent: 'true' });
   const loaded = new Promise((resolve, reject) => { script.onload = resolve; script.onerror = () => reject(new Error(`could not load ${BUNDLE}`)); });
   document.head.append(script);
   await loaded;
+  await (window as any).optimization.ready;
   (window as any).optimization.destroy();
 });
 

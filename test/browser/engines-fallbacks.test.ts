@@ -8,8 +8,8 @@
 import { createStore, set as idbSet } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, destroyRuntimes, EMULATOR, experienceEventsFor, insightsEventsFor, SPACE, uniqueOrg, waitFor,
-  watchPageErrors,
+  clearBrowserState, createRuntime, destroyRuntimes, EMULATOR, experienceEventsFor, fakeClock, insightsEventsFor, restoreClocks, SPACE,
+  tickUntil, uniqueOrg, waitFor, watchPageErrors,
 } from '../helpers/browser.js';
 import { pageEvents, shownText, unmountAll } from '../helpers/elements.js';
 
@@ -49,7 +49,7 @@ async function holdLock(name: string): Promise<() => void> {
 describe('fallbacks in every engine', () => {
   let errors: ReturnType<typeof watchPageErrors>;
   beforeEach(async () => { await clearBrowserState(); errors = watchPageErrors(); });
-  afterEach(() => { destroyRuntimes(); unmountAll(); deepEqual(errors.stop(), [], 'nothing reached the page'); });
+  afterEach(() => { restoreClocks(); destroyRuntimes(); unmountAll(); deepEqual(errors.stop(), [], 'nothing reached the page'); });
 
   it('blocked storage (a sandboxed frame, where localStorage, IndexedDB and cookies throw): in memory, events delivered, no error', async function () {
     this.timeout(20_000);
@@ -85,8 +85,9 @@ describe('fallbacks in every engine', () => {
           await optimization.ready;
           const page = await optimization.page();
           const click = await optimization.trackClick(${JSON.stringify(click)});
-          await optimization.flush();
-          await new Promise((r) => setTimeout(r, 100));
+          await optimization.flush(); // idle: every delivery over
+          // A task: an unhandled rejection from that last pass is reported in one (a zero wait, not a guess).
+          await new Promise((r) => setTimeout(r));
           parent.postMessage({ kind: 'blocked-report', storage, problems,
             page: { accepted: page.accepted, profile: page.data && page.data.profile.id }, click: click.accepted,
             consent: optimization.consentState }, '*');
@@ -110,9 +111,10 @@ describe('fallbacks in every engine', () => {
     const releaseQueue = await holdStore('ctfl-optimization-queue', 'queues');
     const releaseEntries = await holdStore('ctfl-optimization', 'state-entries');
     try {
+      const clock = fakeClock(['setTimeout', 'clearTimeout']); // IndexedDB's give-up timeout (3 s) passes on this clock
       const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 60_000 } });
       const org = sdk.config.clientId;
-      await sdk.ready;
+      await tickUntil(clock, sdk.ready, 500);
       const { accepted, data } = await sdk.page();
       equal(accepted, true);
       ok(data?.profile.id, 'delivered and answered');
@@ -135,8 +137,9 @@ describe('fallbacks in every engine', () => {
     const org = uniqueOrg('locked');
     const releases = [await holdLock(`ctfl-opt-flush:${org}`), await holdLock(`${org}:adopt`)];
     try {
+      const clock = fakeClock(['setTimeout', 'clearTimeout']); // the lock waits (5 s) pass on this clock
       const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
-      await sdk.ready;
+      await tickUntil(clock, sdk.ready, 500);
       const { accepted, data } = await sdk.page();
       equal(accepted, true);
       ok(data?.profile.id, 'delivered without the lock');

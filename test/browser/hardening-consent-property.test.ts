@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { clear as idbClear, createStore, entries as idbEntries } from 'idb-keyval';
 import { ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, goOffline, goOnline, injectFault, readStoredStateEntries, requestsFor, sleep, uniqueOrg, waitFor,
+  clearBrowserState, createRuntime, goOffline, goOnline, injectFault, readStoredStateEntries, requestsFor, sleep, uniqueOrg, waitFor, within,
   watchPageErrors,
 } from '../helpers/browser.js';
 import type { ContentfulOptimization, EventResult } from '../../src/browser/optimization.js';
@@ -202,9 +202,10 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
 
   const results: Array<Promise<unknown>> = [];
   const closed = async () => {
+    // destroy() hands out no promise: a task lets its last pass ask for the flush lock before this does.
     await sleep(0);
     await navigator.locks.request(`ctfl-opt-flush:${org}`, async () => {});
-    await Promise.race([Promise.allSettled([...pending]), sleep(3000)]);
+    await within(Promise.allSettled([...pending]), 3000);
     // Its tab lock released: the queue it saved can be adopted by the next page (delivered or purged).
     await waitFor(async () => !(await navigator.locks.query()).held?.some((l) => l.name?.startsWith(`${org}:`)), 6000, 'the closed runtime gone')
       .catch(() => fail('a closed runtime still holds its tab lock: its persisted queue can never be adopted'));
@@ -254,7 +255,7 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
                         : sdk.trackFlagView({ componentId: marker });
           const checked = p.then((r) => { if (r.accepted && !call.allowed) fail(`${a.m}() #${call.seq} accepted although the gate had to block it`); });
           results.push(checked);
-          if (a.wait) await Promise.race([checked, sleep(3000)]);
+          if (a.wait) await within(checked, 3000);
           break;
         }
         case 'reset':
@@ -272,7 +273,8 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
         case 'offline': goOffline(); break;
         case 'online': goOnline(); break;
         case 'fault': await injectFault({ organization: org, status: 503, count: 1 }); break;
-        case 'flush': await Promise.race([sdk.flush(), sleep(3000)]); break;
+        case 'flush': await within(sdk.flush(), 3000); break;
+        // A generated step, not a wait for something: time passing (the 40 ms flush interval) is part of what is explored.
         case 'pause': await sleep(a.ms); break;
       }
     }
@@ -280,10 +282,10 @@ async function run(cfg: Config, actions: Action[]): Promise<string[]> {
     m.seq++;
     log.push('end');
     goOnline();
-    await Promise.race([sdk.flush(), sleep(3000)]);
+    await within(sdk.flush(), 3000);
     sdk.destroy();
     await closed();
-    await Promise.race([Promise.allSettled([...results, ...pending]), sleep(5000)]);
+    await within(Promise.allSettled([...results, ...pending]), 5000);
     await checkNothingDurable('at the end');
     // What the API received, from its own log: the same invariants that do not depend on timing.
     for (const r of await requestsFor(org)) {

@@ -7,8 +7,9 @@
 // one the test authored, or a clone of an authored template).
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, destroyRuntimes, injectFault, makeProfile, responseBody, sleep, waitFor, watchPageErrors,
+  clearBrowserState, createRuntime, destroyRuntimes, injectFault, makeProfile, responseBody, waitFor, watchPageErrors,
 } from '../helpers/browser.js';
+import { imageSettled, updated } from '../helpers/elements.js';
 import { defineElements } from '../../src/elements/index.js';
 import { serializeOptimizationData } from '../../src/server/handoff.js';
 import { renderOptimizedEntry } from '../../src/server/render.js';
@@ -63,13 +64,12 @@ const container = () => { const c = el('div', { class: 'xss-fixture' }); documen
 /** The text an element shows: merge tags and flags render it in their shadow root, as a text node. */
 const shown = (e: Element) => (e.shadowRoot ?? e).textContent;
 const elementsIn = (e: Element) => e.childElementCount + (e.shadowRoot?.childElementCount ?? 0);
-const settle = (elements: Element[]) => Promise.all(elements.map((e) => (e as unknown as { updateComplete: Promise<unknown> }).updateComplete));
 
 /** Merge tags for traits.p0 … traits.pN, each showing exactly its payload as text. */
 async function expectMergeTags(label: string) {
   const c = container();
   const tags = P.map((_, i) => c.appendChild(el('ctfl-merge-tag', { path: `traits.p${i}`, fallback: 'missing' })) as MergeTagElement);
-  await settle(tags);
+  await updated(...tags);
   tags.forEach((t, i) => {
     equal(shown(t), P[i], `${label}: merge tag ${i} shows its payload as text`);
     equal(elementsIn(t), 0, `${label}: merge tag ${i} has no element children`);
@@ -95,7 +95,7 @@ async function expectFlags(label: string) {
     [el('ctfl-flag', { key: p, 'no-track-views': '' }), `key-${i}`],
   ] as Array<[FlagElement, string]>);
   for (const [f] of rows) c.append(f);
-  await settle(rows.map(([f]) => f));
+  await updated(...rows.map(([f]) => f));
   rows.forEach(([f, text], i) => {
     equal(shown(f), text, `${label}: flag ${i} shows its value as text`);
     equal(elementsIn(f), 0, `${label}: flag ${i} has no element children`);
@@ -145,8 +145,10 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
   });
   after(async function () {
     this.timeout(10_000);
-    // Late executions: image errors, frame loads and autofocus happen after the cases returned.
-    await sleep(1500);
+    // Late executions happen after the cases returned. Frame loads and autofocus need an element in
+    // the document, which each case's census rules out; what a payload made outside it (an image
+    // parsed but never inserted) fails to load by the time an image of the same URL made now has.
+    await imageSettled('x');
     deepEqual(hits, [], 'no payload ran at any time');
   });
 
@@ -154,24 +156,22 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
     this.timeout(20_000);
     const frame = document.createElement('iframe');
     frame.setAttribute(AUTHORED, '');
-    let fired = new Set<number>();
-    let current = -1;
-    (window as unknown as { __xssControl: () => void }).__xssControl = () => fired.add(current);
-    frame.srcdoc = '<!doctype html><body><script>window.__xss = () => parent.__xssControl();<\/script></body>';
+    const fired = new Set<number>();
+    (window as unknown as { __xssControl: (i: number) => void }).__xssControl = (i) => { if (i >= 0) fired.add(i); };
+    // The trap names the payload that called it: the holder of the script running, or of the
+    // element whose event handler runs (payloads it cannot place, e.g. in a nested frame, count not).
+    frame.srcdoc = '<!doctype html><body><script>window.__xss = () => { const t = document.currentScript || (window.event && window.event.target); const h = t && t.closest ? t.closest("[data-i]") : null; parent.__xssControl(h ? Number(h.dataset.i) : -1); };<\/script></body>';
     document.body.append(frame);
     await new Promise((r) => frame.addEventListener('load', r, { once: true }));
     const doc = frame.contentDocument!;
     for (const [i, p] of P.entries()) {
-      current = i;
       const holder = doc.createElement('div');
+      holder.dataset.i = String(i);
       doc.body.append(holder);
       holder.append(doc.createRange().createContextualFragment(p));
-      await sleep(30);
     }
-    current = -2;
-    await sleep(500);
+    await waitFor(() => fired.size >= 20, 10_000, `20 payloads running as markup (${fired.size} did): the corpus or the trap is broken`).catch(() => {});
     frame.remove();
-    fired = new Set([...fired].filter((i) => i >= 0));
     console.log(`control: ${fired.size} of ${P.length} payloads ran when inserted as markup`);
     ok(fired.size >= 20, `only ${fired.size} payloads ran as markup: the corpus or the trap is broken`);
     added(); // the frame's own nodes are not the suite's concern
@@ -206,7 +206,7 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
         tags.push([el('ctfl-merge-tag', { path: p, fallback: 'fallback' }) as MergeTagElement, 'fallback']);
       });
       for (const [t] of tags) c.append(t);
-      await settle(tags.map(([t]) => t));
+      await updated(...tags.map(([t]) => t));
       for (const [t, text] of tags) {
         equal(shown(t), text);
         equal(elementsIn(t), 0);
@@ -349,7 +349,7 @@ describe(`XSS (${P.length} payloads): never executed, never an element`, () => {
       // html, head, body, two scripts; per entry the element, its content and two templates.
       equal(tags.length, 5 + P.length * 4, `no other element (${[...new Set(tags)].join(', ')})`);
       [...d.querySelectorAll('ctfl-optimized-entry')].forEach((e, i) => equal(e.getAttribute('title'), asParsed(P[i]!)));
-      await sleep(300);
+      // No other element exists (counted above): nothing there could run later.
       frame.remove();
     });
   });

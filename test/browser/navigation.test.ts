@@ -6,8 +6,8 @@ import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { trackRouteChanges } from '../../src/browser/navigation.js';
 import { defineElements } from '../../src/elements/index.js';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState } from '../helpers/browser.js';
-import { mount, pageEvents, runtimeFactory, shownText, sleep, trapErrors, unmountAll, waitFor } from '../helpers/elements.js';
+import { afterNextRender, clearBrowserState } from '../helpers/browser.js';
+import { mount, pageEvents, runtimeFactory, shownText, trapErrors, unmountAll, waitFor } from '../helpers/elements.js';
 
 defineElements();
 
@@ -33,6 +33,16 @@ function navigate(url: string, title: string) {
 const pagesOf = async (sdk: ContentfulOptimization) => (await pageEvents(sdk.config.clientId)).map((e) => e.properties);
 const waitForPages = (sdk: ContentfulOptimization, n: number) =>
   waitFor(async () => { const p = await pagesOf(sdk); return p.length >= n ? p : undefined; }, 4000, `${n} page events`);
+/**
+ * The page events the emulator has, once nothing more is on its way: route tracking has sent (or not)
+ * the page event of every URL change made before (after the next frame), and the runtime has
+ * delivered what it queued (flush() waits for a delivery under way, too).
+ */
+const settledPagesOf = async (sdk: ContentfulOptimization) => {
+  await afterNextRender();
+  await sdk.flush();
+  return pagesOf(sdk);
+};
 
 beforeEach(async () => {
   await clearBrowserState();
@@ -60,13 +70,11 @@ function routeSuite(name: string, setup: () => () => void) {
       const stop = stops.pop()!;
       stop();
       navigate('/stopped', 'Stopped');
-      await sleep(150);
-      equal((await pagesOf(sdk)).filter((p) => p.path === '/stopped').length, 0, 'no page event once stopped');
+      equal((await settledPagesOf(sdk)).filter((p) => p.path === '/stopped').length, 0, 'no page event once stopped');
       stops.push(trackRouteChanges(sdk));
       navigate('/tracked-once', 'Once');
       await waitForPages(sdk, 2);
-      await sleep(150);
-      equal((await pagesOf(sdk)).filter((p) => p.path === '/tracked-once').length, 1, 'one page event, not one per tracker ever started');
+      equal((await settledPagesOf(sdk)).filter((p) => p.path === '/tracked-once').length, 1, 'one page event, not one per tracker ever started');
     });
 
     it('a new route sends one page event with its path, query and the title the router set, and the previous route as referrer', async () => {
@@ -76,8 +84,7 @@ function routeSuite(name: string, setup: () => () => void) {
       const [, page] = await waitForPages(sdk, 2);
       deepEqual([page.path, page.query, page.search, page.title, page.referrer], ['/shop/shoes', { color: 'red' }, '?color=red', 'Red shoes', before]);
       equal(page.url, new URL('/shop/shoes?color=red', location.href).href);
-      await sleep(300);
-      equal((await pagesOf(sdk)).length, 2, 'one page event for the route, nothing more');
+      equal((await settledPagesOf(sdk)).length, 2, 'one page event for the route, nothing more');
     });
 
     it('a replaceState to the same URL, a scroll-state update and a hash change send nothing; a new query and going back do', async () => {
@@ -88,15 +95,13 @@ function routeSuite(name: string, setup: () => () => void) {
       history.replaceState({ scrollY: 400 }, ''); // what routers do to restore the scroll position
       location.hash = '#install';
       history.replaceState({ scrollY: 800 }, '');
-      await sleep(400);
-      equal((await pagesOf(sdk)).length, 2, 'no page event for them');
+      equal((await settledPagesOf(sdk)).length, 2, 'no page event for them');
       navigate('/docs?page=2', 'Docs, page 2');
       await waitForPages(sdk, 3);
       history.back(); // back to /docs#install: the /docs route again
       const pages = await waitForPages(sdk, 4);
       deepEqual(pages.slice(1).map((p) => p.search ? `${p.path}${p.search}` : p.path), ['/docs', '/docs?page=2', '/docs']);
-      await sleep(300);
-      equal((await pagesOf(sdk)).length, 4);
+      equal((await settledPagesOf(sdk)).length, 4);
     });
 
     it('a route replaced within the same frame (a redirect) reports only where the visitor landed', async () => {
@@ -105,16 +110,14 @@ function routeSuite(name: string, setup: () => () => void) {
       history.replaceState({}, '', '/new-path');
       const [, page] = await waitForPages(sdk, 2);
       equal(page.path, '/new-path');
-      await sleep(300);
-      equal((await pagesOf(sdk)).length, 2);
+      equal((await settledPagesOf(sdk)).length, 2);
     });
 
     it('the stop function ends it', async () => {
       const sdk = await visitorOnASinglePageApp();
       for (const stop of stops.splice(0)) stop();
       navigate('/after-stop', 'After');
-      await sleep(400);
-      equal((await pagesOf(sdk)).length, 1);
+      equal((await settledPagesOf(sdk)).length, 1);
     });
 
     it('entries the router renders for the new route decide from its answer; one rendered before keeps its decision', async () => {

@@ -5,7 +5,7 @@
 // a reload in the same tab, closing, and a strict style-src Content-Security-Policy.
 import { PREVIEW_SESSION_KEY } from '../../src/browser/overrides.js';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState, requestsFor, sleep, uniqueOrg, waitFor } from '../helpers/browser.js';
+import { clearBrowserState, insightsEventsFor, requestsFor, sleep, uniqueOrg, waitFor } from '../helpers/browser.js';
 import { button, choose, control, durableState, openFixture, panelText, TEASER } from '../helpers/preview.js';
 
 export function runPreviewPageSuite(build: 'src' | 'umd'): void {
@@ -23,6 +23,15 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
 
   const chunkLoads = (win: Window) => win.performance.getEntriesByType('resource')
     .filter((e) => /\/optimization\.preview\.js$|\/src\/chunks\/preview\.ts$/.test(new URL(e.name).pathname));
+  /** The bundle's <script> elements for the panel's chunk: inserted the moment the chunk is asked for. */
+  const chunkScripts = (doc: Document) => doc.querySelectorAll('script[src$="/optimization.preview.js"]').length;
+  /**
+   * Until a panel the page might have opened by itself would show. Through the bundle nothing is left
+   * to wait for: asking for the chunk inserts its <script> at once (checked with chunkScripts). A
+   * module import (src) leaves no trace before it is fetched and no promise of the page covers it:
+   * the one fixed wait left here.
+   */
+  const autoOpenSettled = () => (build === 'umd' ? Promise.resolve() : sleep(200));
 
   describe(`preview panel on a page (${build})`, () => {
     beforeEach(clearBrowserState);
@@ -42,14 +51,16 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
 
     it('a query that merely contains the text (utm_content=ctfl-preview-test) does not open it', async () => {
       const p = await page('?utm_content=ctfl-preview-test&x=ctfl-preview');
-      await sleep(200);
+      await autoOpenSettled();
+      equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null);
       equal(chunkLoads(p.win).length, 0);
     });
 
     it('optimization.preview() opens it on a page without ?ctfl-preview; the chunk loads only then', async () => {
       const p = await page();
-      await sleep(200);
+      await autoOpenSettled();
+      equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null);
       equal(chunkLoads(p.win).length, 0, 'a visitor\'s page never fetches the panel');
       const panel = await p.win.optimization.preview();
@@ -78,7 +89,16 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       deepEqual(JSON.parse(durableState(p.win).localStorage['__ctfl_opt_selected-optimizations__']!)
         .find((o: { experienceId: string }) => o.experienceId === TEASER.experience).variantIndex, p.own);
       equal(durableState(p.win).cookies, stored.cookies);
-      await sleep(1300); // long enough for a view
+      // An entry of the test's own, put on the page now: its view's second begins after the
+      // teaser's would have (were the override tracked), so once its view is in, the teaser's is too.
+      const own = p.doc.createElement('ctfl-optimized-entry');
+      own.setAttribute('entry-id', 'preview-view-control');
+      own.textContent = 'Control entry';
+      p.doc.body.append(own); // after the teaser (which p.teaser() finds first), still on screen
+      await waitFor(async () => {
+        await p.win.optimization.flush();
+        return (await insightsEventsFor(p.org)).some((e) => e.event.type === 'component' && e.event.componentId === 'preview-view-control');
+      }, 5000, 'a view of the control entry');
       await p.win.optimization.flush();
       for (const r of await requestsFor(p.org)) {
         ok(!JSON.stringify(r.body).includes(forced), `the forced entry in ${r.method} ${r.path}`);
@@ -91,7 +111,8 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       await p.navigate('');
       await waitFor(() => p.teaser()?.dataset.ctflExperienceId === TEASER.experience, 6000, 'the decision');
       equal(p.teaser().dataset.ctflVariantIndex, String(p.own));
-      await sleep(300);
+      await autoOpenSettled();
+      equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null, 'no panel');
       equal(chunkLoads(p.win).length, 0, 'and no chunk');
     });
@@ -112,8 +133,13 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       await choose(panel, TEASER.experience, p.own === 0 ? 'Variant 1' : 'Baseline');
       const badge = panel.shadowRoot!.querySelector('.badge')!;
       equal(p.win.getComputedStyle(badge).color, 'rgb(255, 255, 255)');
-      await sleep(100);
-      equal(p.win.violations.length, violations, `no violation from the panel: ${p.win.violations.join(', ')}`);
+      // A violation of the test's own, after the panel rendered: violations are reported in order,
+      // so once this one is in, one the panel caused would be in too.
+      const sentinel = p.doc.createElement('style');
+      sentinel.textContent = '#before { color: rgb(4, 5, 6); }';
+      p.doc.head.append(sentinel);
+      await waitFor(() => p.win.violations.length > violations, 2000, 'the test\'s own inline style refused');
+      equal(p.win.violations.length, violations + 1, `no violation from the panel: ${p.win.violations.join(', ')}`);
     });
   });
 }

@@ -8,11 +8,11 @@ import { PREVIEW_SESSION_KEY } from '../../src/browser/overrides.js';
 import { defineElements } from '../../src/elements/index.js';
 import type { PreviewPanelElement } from '../../src/elements/preview-panel.js';
 import { deepEqual, equal, notEqual, ok } from '../helpers/assert.js';
-import { clearBrowserState, uniqueOrg } from '../helpers/browser.js';
+import { clearBrowserState, fakeClock, restoreClocks, uniqueOrg, watchFetch } from '../helpers/browser.js';
 import { EMULATOR } from '../helpers/browser.js';
-import { waitForInsights } from '../helpers/elements.js';
+import { intersected, waitForInsights } from '../helpers/elements.js';
 import {
-  insightsOf, makeProfile, mount, requestsFor, runtimeFactory, selection, shownText, sleep, spyConsole, trapErrors, unmountAll, waitFor,
+  insightsOf, makeProfile, mount, requestsFor, runtimeFactory, selection, shownText, spyConsole, trapErrors, unmountAll, updated, waitFor,
 } from '../helpers/elements.js';
 import {
   button, choose, control, durableState, EXPERIENCES, HERO, heroEntry, openFixture, panelText, PROMO, rowOf, setFlagText, TEASER,
@@ -54,6 +54,7 @@ describe('<ctfl-preview-panel> (source)', () => {
   });
 
   afterEach(() => {
+    restoreClocks();
     document.querySelector('ctfl-preview-panel')?.remove();
     unmountAll();
     runtimes.destroyAll();
@@ -152,7 +153,7 @@ describe('<ctfl-preview-panel> (source)', () => {
     equal(shownText(json), '{"flag":true}');
     equal(json.dataset.ctflFlagValue, '{"flag":true}');
     button(panel, 'Close').click();
-    await sleep(0); // flags update in a microtask
+    await updated(flag, json); // flags update in a microtask
     equal(shownText(flag), own, 'closing restores the visitor\'s value');
     equal(shownText(json), 'none');
     equal(flag.hasAttribute('data-ctfl-override'), false);
@@ -205,6 +206,7 @@ describe('<ctfl-preview-panel> (source)', () => {
   it('overrides never reach an API, storage or cookies; overridden elements send no views, clicks or flag views', async () => {
     const sdk = await visitor({ defaults: { consent: true, persistenceConsent: true } });
     const org = sdk.config.clientId;
+    const clock = fakeClock(); // views' seconds pass on this clock
     const root = mount(`
       <ctfl-optimized-entry entry-id="${TEASER.baseline}" class="teaser">
         <h2>Meet the new dashboard</h2> <button type="button">See it</button>
@@ -231,7 +233,7 @@ describe('<ctfl-preview-panel> (source)', () => {
     const seen = new Set((await insightsOf(sdk)).map((e) => e.messageId));
 
     // The visitor keeps browsing: views (1 s in view), a click, a page view, a custom event.
-    await sleep(1300);
+    await clock.tickAsync(1300);
     teaser.querySelector('button')!.click();
     await sdk.page();
     await sdk.track({ event: 'preview-test' });
@@ -327,7 +329,7 @@ describe('<ctfl-preview-panel> (source)', () => {
     await sendKeys({ press: 'ArrowDown' });
     if (own === 0) await sendKeys({ press: 'ArrowDown' });
     await panel.updateComplete;
-    await sleep(0);
+    await updated(teaser);
     equal(teaser.dataset.ctflVariantIndex, String(1 - own), `keyboard choice applied (${select.value})`);
     await sendKeys({ press: 'Escape' });
     equal(panel.isConnected, false, 'Escape closed the panel');
@@ -429,6 +431,7 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
   });
 
   afterEach(async () => {
+    restoreClocks();
     document.querySelector('ctfl-preview-panel')?.remove();
     unmountAll();
     runtimes.destroyAll();
@@ -439,10 +442,13 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
 
   it('shows visitors, views, clicks and the goal\'s conversions for the experiences on the page, live, as text', async () => {
     const sdk = await visitor();
+    const clock = fakeClock(); // the view's second and the panel's results poll pass on this clock
     const root = mount(teaserHtml.replace('<h2>Meet the new dashboard</h2>', '<h2>Meet the new dashboard</h2> <button type="button">See it</button>')
       .replace('<h2>Your data, one click away</h2>', '<h2>Your data, one click away</h2> <button type="button">Open it</button>'));
     const own = sdk.state.selectedOptimizations!.find((o) => o.experienceId === TEASER.experience)!.variantIndex;
     await teaserShows(root, own);
+    await intersected(teaser(root));
+    await clock.tickAsync(1000);
     await waitForInsights(sdk, (e) => e.type === 'component' && e.experienceId === TEASER.experience, 1, 5000);
     await sdk.track({ event: goal });
     const panel = await sdk.preview();
@@ -459,6 +465,7 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
     // Live: a click shows up without reopening the panel.
     (teaser(root).querySelector('button') as HTMLButtonElement).click();
     await sdk.flush();
+    await clock.tickAsync(3000); // the panel asks again every 3 s
     await waitFor(() => section().innerText.replace(/\s+/g, ' ').includes(`${label} 1 visitor, 1 view, 1 click, 0 hovers`), 8000, 'the click');
     equal(section().querySelectorAll('a, button, input, select, [tabindex]').length, 0, 'nothing in the way of the keyboard');
   });
@@ -466,10 +473,12 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
   it('is hidden when the page\'s API is not the emulator', async () => {
     // The test page's own origin answers 404 to /_emulator/results.
     const sdk = runtimes.create({ defaults: { consent: true }, api: { experienceBaseUrl: `${location.origin}/`, insightsBaseUrl: `${location.origin}/` } });
+    const asked = watchFetch(`${location.origin}/_emulator/results?organization=`);
     const panel = await sdk.preview();
     await waitFor(() => performance.getEntriesByType('resource').some((r) => r.name.startsWith(`${location.origin}/_emulator/results?organization=`)),
       5000, 'the panel asked');
-    await sleep(100);
+    await asked.read(); // the panel has taken in the answer
+    asked.restore();
     await panel.updateComplete;
     equal(panel.shadowRoot!.querySelector('section.results'), null);
     ok(!panelText(panel).includes('Results from the emulator'));
@@ -490,11 +499,13 @@ describe('<ctfl-preview-panel> experiment results from the emulator', () => {
 
   it('hides an answer whose sample-ratio figures are not numbers, without an error', async () => {
     const sdk = runtimes.create({ defaults: { consent: true }, api: { experienceBaseUrl: prefixed('odd'), insightsBaseUrl: prefixed('odd') } });
+    const asked = watchFetch(`${prefixed('odd')}_emulator/results?organization=`);
     const panel = await sdk.preview();
     panel.experiences = EXPERIENCES;
     await waitFor(() => performance.getEntriesByType('resource').some((r) => r.name.startsWith(`${prefixed('odd')}_emulator/results?organization=`)),
       5000, 'the panel asked');
-    await sleep(100);
+    await asked.read(); // the panel has taken in the answer
+    asked.restore();
     await panel.updateComplete;
     equal(panel.shadowRoot!.querySelector('section.results'), null);
     ok(panelText(panel).includes('Experiences'), 'the rest of the panel renders');

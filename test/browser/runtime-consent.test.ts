@@ -3,7 +3,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, insightsEventsFor,
-  makeProfile, readStoredStateEntries, requestsFor, sleep, watchPageErrors, waitFor,
+  makeProfile, readStoredStateEntries, recordBeacons, requestsFor, watchPageErrors, waitFor,
 } from '../helpers/browser.js';
 import type { BlockedEvent } from '../../src/core/consent.js';
 import type { ContentfulOptimization } from '../../src/browser/optimization.js';
@@ -71,8 +71,14 @@ describe('consent (consent-management.txt)', () => {
       const accepted = await callEverything(sdk);
       ok(Object.values(accepted).every((a) => a === false), JSON.stringify(accepted));
       await sdk.flush();
-      window.dispatchEvent(new Event('pagehide'));
-      await sleep(100);
+      const beacons = recordBeacons();
+      try {
+        window.dispatchEvent(new Event('pagehide'));
+      } finally {
+        beacons.restore();
+      }
+      deepEqual(beacons.calls, [], 'no beacon on pagehide');
+      await sdk.flush(); // what pagehide sent with fetch is delivered
       equal((await requestsFor(sdk.config.clientId)).length, 0, 'no request at all');
       deepEqual(Object.keys(localStorage), [], 'no localStorage');
       equal(document.cookie, '', 'no cookie');
@@ -116,7 +122,7 @@ describe('consent (consent-management.txt)', () => {
       ok(events.every((e) => e.context.gdpr.isConsentGiven === true));
       deepEqual(continuityKeys(), []);
       equal(document.cookie, '');
-      await sleep(50);
+      await sdk.flush(); // idle: every answer applied (state entries are written with the answer that brings them)
       equal(await readStoredStateEntries(sdk.config.clientId), undefined);
     });
   });
@@ -178,8 +184,7 @@ describe('consent (consent-management.txt)', () => {
       await sdk.trackClick(view);
       sdk.consent(true);
       await sdk.page();
-      await sdk.flush();
-      await sleep(60);
+      await sdk.flush(); // the pass the flush interval makes too: nothing more is left to send
       const events = await experienceEventsFor(sdk.config.clientId);
       deepEqual(events.map((e) => e.type), ['page']);
       equal((await insightsEventsFor(sdk.config.clientId)).length, 0);
@@ -192,7 +197,7 @@ describe('consent (consent-management.txt)', () => {
       equal(result.accepted, false);
       equal(sdk.state.blockedEvents.length, 1);
       ok((await sdk.page()).data?.profile.id, 'the runtime keeps working');
-      await sleep(20);
+      await sdk.flush(); // idle; the throw happened before page()'s whole round trip, so its error would be here
       deepEqual(errors.stop(), []);
     });
   });

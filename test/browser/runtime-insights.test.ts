@@ -4,7 +4,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, insightsEventsFor,
-  insightsRequestsFor, profilesFor, sleep, SPACE, uniqueOrg, waitFor, whileHidden,
+  insightsRequestsFor, profilesFor, recordBeacons, SPACE, uniqueOrg, waitFor, whileHidden,
 } from '../helpers/browser.js';
 
 const click = (i = 0) => ({ componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: i % 2 });
@@ -62,7 +62,8 @@ describe('Insights queue', () => {
     const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 60_000 } });
     await sdk.page();
     for (let i = 0; i < 24; i++) await sdk.trackClick(click(i));
-    await sleep(100);
+    // A batch that left would still hold the flush lock (deliveries take it): granted after it.
+    await navigator.locks.request(`ctfl-opt-flush:${sdk.config.clientId}`, async () => {});
     equal((await insightsRequestsFor(sdk.config.clientId)).length, 0, '24 events wait');
     await sdk.trackClick(click(24));
     await eventsArrived(sdk.config.clientId, 25);
@@ -185,8 +186,14 @@ describe('sticky trackView', () => {
     sdk.consent(false);
     equal((await view).accepted, false);
     await sdk.flush();
-    window.dispatchEvent(new Event('pagehide'));
-    await sleep(100);
+    const beacons = recordBeacons();
+    try {
+      window.dispatchEvent(new Event('pagehide'));
+    } finally {
+      beacons.restore();
+    }
+    deepEqual(beacons.calls, [], 'no beacon on pagehide');
+    await sdk.flush(); // what pagehide sent with fetch is delivered
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0);
   });
 

@@ -2,9 +2,9 @@
 // different synchronization effects") and the table of common sources of profile-sync bugs.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, goOffline, goOnline,
-  insightsEventsFor, profileIdInPath, profilesFor, readCookieValue, serverRemoveCookie, serverSetCookie,
-  sleep, uniqueOrg, waitFor,
+  clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, fakeClock, goOffline, goOnline,
+  insightsEventsFor, profileIdInPath, profilesFor, readCookieValue, recordBeacons, restoreClocks, serverRemoveCookie, serverSetCookie,
+  uniqueOrg, waitFor, within,
 } from '../helpers/browser.js';
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { EMULATOR } from '../helpers/browser.js';
@@ -20,7 +20,7 @@ const click = { componentId: 'heroBaseline0000000001', experienceId: 'expHeroPri
 
 describe('lifecycle operations (profile-synchronization.txt)', () => {
   beforeEach(clearBrowserState);
-  afterEach(() => { destroyRuntimes(); goOnline(); });
+  afterEach(() => { restoreClocks(); destroyRuntimes(); goOnline(); });
 
   it('reset(): clears profile, selected optimizations, changes, event streams, anonymous ID localStorage and cookie', async () => {
     const sdk = createRuntime({ defaults: { persistenceConsent: true } });
@@ -84,8 +84,14 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
     sdk.consent(false);
     goOnline();
     await sdk.flush();
-    window.dispatchEvent(new Event('pagehide'));
-    await sleep(150);
+    const beacons = recordBeacons();
+    try {
+      window.dispatchEvent(new Event('pagehide'));
+    } finally {
+      beacons.restore();
+    }
+    deepEqual(beacons.calls, [], 'nothing handed to sendBeacon on pagehide');
+    await sdk.flush(); // what pagehide sent with fetch is delivered
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0, 'queued Insights events never reach the API');
     const reqs = await experienceRequestsFor(sdk.config.clientId);
     equal(reqs.length, 1, 'the queued identify never reaches the API');
@@ -126,7 +132,7 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
         last = sdk.track({ event: 'left-the-page' });
         sdk.destroy();
       });
-      const settled = await Promise.race([last, sleep(4000).then(() => undefined)]);
+      const settled = await within(last, 4000);
       ok(settled, `the track() promise settles (persistence ${persistenceConsent})`);
       equal(settled.accepted, true);
       const sent = await waitFor(async () => { const e = (await experienceRequestsFor(org)).flatMap((r) => r.body.events); return e.length >= 2 ? e : undefined; }, 4000, 'both delivered');
@@ -135,14 +141,17 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
   });
 
   it('destroy(): releases runtime listeners and timers', async () => {
+    const clock = fakeClock(['setInterval', 'clearInterval']); // the runtime's intervals, counted
     const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 50 } });
     await sdk.page();
+    ok(clock.countTimers() > 0, 'the Insights flush interval runs');
     sdk.destroy();
+    equal(clock.countTimers(), 0, 'no interval left');
     goOffline();
     equal(sdk.state.online, true, "no 'offline' listener any more");
     equal((await sdk.trackClick(click)).accepted, false, 'a destroyed runtime emits nothing');
     equal((await sdk.page()).accepted, false);
-    await sleep(150);
+    await sdk.flush(); // nothing in flight: what it could still send has been sent
     equal((await experienceRequestsFor(sdk.config.clientId)).length, 1);
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0);
   });
@@ -272,8 +281,7 @@ describe('common sources of profile-sync bugs (profile-synchronization.txt)', ()
   it('missing browser profile for Insights: events wait for a profile and are delivered once an Experience call returned one', async () => {
     const sdk = createRuntime({ defaults: { consent: true }, insights: { flushIntervalMs: 50 } });
     await sdk.trackClick(click);
-    await sdk.flush();
-    await sleep(120);
+    await sdk.flush(); // the pass the interval would make too: no profile, nothing to send
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0, 'no profile yet: nothing sent');
     const { data } = await sdk.page();
     const events = await waitFor(async () => { const e = await insightsEventsFor(sdk.config.clientId); return e.length ? e : undefined; }, 3000);

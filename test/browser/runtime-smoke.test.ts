@@ -10,7 +10,7 @@ describe('runtime against the emulator', () => {
     const result = await sdk.page();
     ok(result.accepted);
     ok(result.data?.profile.id, 'profile id');
-    equal(sdk.profile?.id, result.data!.profile.id);
+    equal(sdk.state.profile?.id, result.data!.profile.id);
     const events = await experienceEventsFor(sdk.config.clientId);
     equal(events.length, 1);
     equal(events[0].type, 'page');

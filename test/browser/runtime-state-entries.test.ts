@@ -3,8 +3,8 @@
 // follow persistence consent (localStorage, or first-party cookies in cookie mode).
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, cookieInfo, ENGINE, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, readStoredStateEntries,
-  responseBody, sleep, stateEntryPrefix, uniqueOrg, waitFor, writeStoredStateEntries,
+  clearBrowserState, cookieInfo, ENGINE, createRuntime, destroyRuntimes, experienceRequestsFor, fakeClock, injectFault, readStoredStateEntries,
+  responseBody, restoreClocks, stateEntryPrefix, uniqueOrg, waitFor, writeStoredStateEntries,
 } from '../helpers/browser.js';
 
 const keysSent = (req: { body: any } | undefined) => ((req?.body?.meta?.state?.entries ?? []) as Array<{ key: string }>).map((e) => e.key).sort();
@@ -12,7 +12,7 @@ const handle = (payload: unknown[]) => [{ type: 'state:store', payload }];
 
 describe('client-state protocol (client-state-protocol.txt)', () => {
   beforeEach(clearBrowserState);
-  afterEach(destroyRuntimes);
+  afterEach(() => { restoreClocks(); destroyRuntimes(); });
 
   it('state:store entries from a response are stored and included in meta.state.entries of the next request', async () => {
     const sdk = createRuntime();
@@ -54,7 +54,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     const sdk = createRuntime({ defaults: { consent: true, persistenceConsent: false } });
     await sdk.page();
     await sdk.page();
-    await sleep(50);
+    await sdk.flush(); // idle: every answer applied (entries are stored with the answer that brings them)
     equal(await readStoredStateEntries(sdk.config.clientId), undefined);
     deepEqual(keysSent((await experienceRequestsFor(sdk.config.clientId))[1]).length, 2, 'but kept in memory for this page');
   });
@@ -89,7 +89,8 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     }) });
     await sdk.page();
     await sdk.page();
-    await sleep(1100);
+    const clock = fakeClock(['Date']); // maxAge is counted on the wall clock
+    clock.tick(1100);
     await sdk.page();
     const reqs = await experienceRequestsFor(org);
     ok(keysSent(reqs[1]).includes(`kndctr_${org}_brief`), 'sent while fresh');
@@ -183,7 +184,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     await waitFor(async () => (await readStoredStateEntries(idb.config.clientId)) === undefined, 2000, 'stored entries removed');
     await idb.page();
     equal(keysSent((await experienceRequestsFor(idb.config.clientId))[1]).length, 2, 'this page session keeps its entries');
-    await sleep(50);
+    await idb.flush(); // idle: the answer applied
     equal(await readStoredStateEntries(idb.config.clientId), undefined, 'and does not write them again');
 
     const cookies = createRuntime({ defaults: { consent: true }, stateEntries: { cookies: true, domain: location.hostname } });
@@ -232,7 +233,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     const sdk = createRuntime({ clientId: org, defaults: { consent: true } });
     sdk.consent({ persistence: false }); // right after the stored entries were read
     await sdk.ready;
-    await sleep(100);
+    await sdk.flush(); // idle: what the start-up took over is delivered or dropped
     equal(await readStoredStateEntries(org), undefined, 'the withdrawal removed the record and nothing brought it back');
   });
 
@@ -244,7 +245,7 @@ describe('client-state protocol (client-state-protocol.txt)', () => {
     await sdk.ready;
     await sdk.page();
     equal((await experienceRequestsFor(org))[0]!.body.meta, undefined, 'nothing of the previous identity is sent');
-    await sleep(50);
+    await sdk.flush(); // idle: every answer applied
     const stored: Array<{ value: string }> = (await readStoredStateEntries(org)) ?? [];
     ok(!stored.some((x) => x.value === 'previous-visitor'), 'nor stored again');
   });

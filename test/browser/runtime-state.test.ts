@@ -3,7 +3,7 @@
 // snapshots, requestState and online.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, destroyRuntimes, goOffline, goOnline, injectFault, requestsFor, responseBody, sleep, waitFor, watchPageErrors,
+  clearBrowserState, createRuntime, destroyRuntimes, goOffline, goOnline, injectFault, requestsFor, responseBody, waitFor, watchPageErrors,
 } from '../helpers/browser.js';
 import type { OptimizationState } from '../../src/browser/optimization.js';
 
@@ -102,8 +102,7 @@ describe('observable state', () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     await injectFault({ organization: sdk.config.clientId, api: 'experience', status: 200, delayMs: 300, body: responseBody('late-answer') });
     const result = sdk.page();
-    await sleep(100);
-    equal(sdk.state.requestState.status, 'pending');
+    await waitFor(() => sdk.state.requestState.status === 'pending', 2000, 'the request on its way'); // answered 300 ms later
     sdk.consent(false);
     const answered = await result;
     equal(answered.accepted, true, 'the caller gets the answer');
@@ -119,12 +118,11 @@ describe('observable state', () => {
     const sdk = createRuntime({ defaults: { consent: true } });
     await injectFault({ organization: sdk.config.clientId, api: 'experience', status: 200, delayMs: 300, body: responseBody('late-answer') });
     const result = sdk.page();
-    await sleep(100);
-    equal(sdk.state.requestState.status, 'pending');
+    await waitFor(() => sdk.state.requestState.status === 'pending', 2000, 'the request on its way'); // answered 300 ms later
     sdk.reset();
     equal((await result).accepted, false, 'the discarded caller is told');
     await waitFor(async () => (await requestsFor(sdk.config.clientId))[0]?.status === 200, 3000, 'the late answer');
-    await sleep(50);
+    await sdk.flush(); // idle: the late answer has been handled
     equal(sdk.state.requestState.status, 'idle', 'nothing is pending any more');
     equal(sdk.state.profile, undefined, 'the late answer belongs to the identity reset() ended');
   });
@@ -146,7 +144,7 @@ describe('observable state', () => {
     sdk.states.profile.subscribe((p) => ids.push(p?.id));
     const { data } = await sdk.page();
     deepEqual(ids, [undefined, data!.profile.id]);
-    await sleep(20);
+    await sdk.flush(); // idle: nothing more can throw
     deepEqual(errors.stop(), []);
   });
 

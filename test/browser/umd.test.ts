@@ -4,7 +4,7 @@
 // Build it first: node scripts/build.mjs.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  EMULATOR, nextEvent, openFrame, pageEvents, requestsFor, shownText, sleep, spyConsole, trapErrors, uniqueOrg, unmountAll, waitFor,
+  EMULATOR, nextEvent, openFrame, pageEvents, requestsFor, shownText, spyConsole, trapErrors, uniqueOrg, unmountAll, waitFor,
 } from '../helpers/elements.js';
 
 const BUNDLE = '/dist/optimization.umd.js';
@@ -21,12 +21,19 @@ async function page(html: string) {
   return { win, doc: f.doc, spy, trap };
 }
 
-/** Waits for `count` page events for `org`, then a little longer to see that no more arrive. */
-async function settledPageEvents(org: string, count: number): Promise<any[]> {
+/**
+ * Waits for `count` page events of the page's runtime `sdk`, then for the runtime to be idle (flush()
+ * waits for a delivery under way too): what the emulator has then is all the page sent.
+ */
+async function settledPageEvents(sdk: any, count: number): Promise<any[]> {
+  const org = sdk.config.clientId;
   await waitFor(async () => (await pageEvents(org)).length >= count, 4000, `${count} page event(s) for ${org}`);
-  await sleep(200);
+  await sdk.flush();
   return pageEvents(org);
 }
+
+/** The <script> elements a page has for the chunk `name` (the bundle inserts one when it loads a chunk). */
+const chunkScripts = (doc: Document, name: string) => [...doc.scripts].filter((s) => s.src.endsWith(`/optimization.${name}.js`));
 
 describe('script-tag bundle (dist/optimization.umd.js)', () => {
   afterEach(unmountAll);
@@ -42,7 +49,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     equal(sdk.config.clientId, org);
     deepEqual([...sdk.config.allowedEventTypes], ['identify', 'page', 'track']);
     equal(sdk.consentState.events, true);
-    const [pageEvent] = await settledPageEvents(org, 1);
+    const [pageEvent] = await settledPageEvents(sdk, 1);
     equal(pageEvent.context.gdpr.isConsentGiven, true, 'data-consent="true"');
     // The teaser experiment applies to every visitor: the element shows the emulator's decision.
     const el = doc.querySelector('ctfl-optimized-entry')!;
@@ -61,7 +68,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     equal(win.optimization.config.clientId, fromWindow);
     deepEqual([...win.optimization.config.allowedEventTypes], ['page']);
     equal(win.optimization.config.experienceBaseUrl, EMULATOR, 'attributes still fill what the object leaves out');
-    equal((await settledPageEvents(fromWindow, 1)).length, 1);
+    equal((await settledPageEvents(win.optimization, 1)).length, 1);
     deepEqual(await requestsFor(fromAttrs), []);
   });
 
@@ -85,10 +92,10 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
   it('data-auto-page="false" sends no page event until the page calls page()', async () => {
     const org = uniqueOrg('umd-noauto');
     const { win } = await page(`<script src="${BUNDLE}" data-client-id="${org}" ${api} data-auto-page="false"></script>`);
-    await sleep(300);
+    await win.optimization.flush(); // idle: what the load sent has been delivered
     deepEqual(await requestsFor(org), [], 'nothing sent on load');
     await win.optimization.page();
-    equal((await settledPageEvents(org, 1)).length, 1);
+    equal((await settledPageEvents(win.optimization, 1)).length, 1);
   });
 
   it('including the script twice is harmless: one instance, one page event, warning E005', async () => {
@@ -99,7 +106,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
       <script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
     ok(win.first, 'the first copy made the instance');
     equal(win.optimization, win.first, 'the second copy made no other');
-    equal((await settledPageEvents(org, 1)).length, 1, 'one page event');
+    equal((await settledPageEvents(win.optimization, 1)).length, 1, 'one page event');
     equal(spy.withCode('E005').length, 1);
     equal(spy.warns.length + spy.errors.length, 1, 'nothing else logged');
     deepEqual(trap.errors, [], 'no "already defined" custom element error');
@@ -120,7 +127,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     const org = uniqueOrg('umd-init');
     const sdk = win.ContentfulOptimization.init({ clientId: org, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR } });
     equal(win.optimization, sdk);
-    equal((await settledPageEvents(org, 1)).length, 1);
+    equal((await settledPageEvents(sdk, 1)).length, 1);
     deepEqual(trap.errors, []);
   });
 
@@ -134,7 +141,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
   it('loads the consent bridge chunk only when the page has a <ctfl-consent-bridge>, also one added later', async () => {
     const org = uniqueOrg('umd-chunk');
     const { win, doc, spy, trap } = await page(`<script src="${BUNDLE}" data-client-id="${org}" ${api}></script>`);
-    await settledPageEvents(org, 1);
+    await settledPageEvents(win.optimization, 1);
     const chunkRequests = () => win.performance.getEntriesByType('resource').filter((e: PerformanceResourceTiming) => e.name.includes('optimization.consent-bridge.js'));
     equal(chunkRequests().length, 0, 'a page without a bridge never fetches its chunk');
     equal(win.customElements.get('ctfl-consent-bridge'), undefined);
@@ -150,8 +157,9 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     const second = doc.createElement('ctfl-consent-bridge');
     second.setAttribute('source', 'manual');
     doc.body.append(second);
-    await sleep(100);
-    equal(chunkRequests().length, 1, 'loaded once');
+    await Promise.resolve(); // the bundle's mutation observer has run: a chunk it loads has its <script> at once
+    equal(chunkScripts(doc, 'consent-bridge').length, 1, 'loaded once');
+    equal(chunkRequests().length, 1, 'fetched once');
     deepEqual([...spy.warns, ...spy.errors], []);
     deepEqual(trap.errors, []);
   });
@@ -180,7 +188,7 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     doc.body.append(doc.createElement('ctfl-consent-bridge'));
     await waitFor(() => spy.warns.some((w) => w.includes('ctfl-opt/E008')), 4000, 'warning E008');
     equal(win.customElements.get('ctfl-consent-bridge'), undefined);
-    await settledPageEvents(org, 1);
+    await settledPageEvents(win.optimization, 1);
     deepEqual(trap.errors, []);
   });
   it('a bridge inside a shadow root (hidden from the bundle) works after ContentfulOptimization.loadConsentBridge()', async () => {
@@ -191,7 +199,8 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     const bridge = doc.createElement('ctfl-consent-bridge');
     bridge.setAttribute('source', 'manual');
     host.attachShadow({ mode: 'open' }).append(bridge);
-    await sleep(100);
+    await Promise.resolve(); // the bundle's mutation observer has run: a chunk it loads has its <script> at once
+    equal(chunkScripts(doc, 'consent-bridge').length, 0, 'the bundle cannot see it: no chunk asked for');
     equal(win.customElements.get('ctfl-consent-bridge'), undefined, 'the bundle cannot see it');
     await win.ContentfulOptimization.loadConsentBridge();
     ok(win.customElements.get('ctfl-consent-bridge'));

@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { root, startEmulator } from '../helpers/emulator.mjs';
+import { waitFor } from '../helpers/wait.mjs';
 import { ENGINE, launch } from '../helpers/driver.mjs';
 import { startSite } from '../helpers/site.mjs';
 
@@ -57,15 +58,6 @@ async function receivedExperience(org) {
 async function receivedInsights(org) {
   const { requests } = await api(`/_emulator/requests?organization=${org}`);
   return requests.filter((r) => r.path.startsWith('/v1/') && r.status < 300).flatMap((r) => r.body.flatMap((b) => b.events.map((e) => e.messageId)));
-}
-async function until(fn, timeout, what) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const ready = (page) => page.waitForFunction(() => window.optimization?.ready && window.optimization.ready.then(() => true));
@@ -153,7 +145,7 @@ test('events still queued when the visitor leaves are delivered once, whether th
   await ready(other);
   await other.evaluate(() => window.optimization.flush());
 
-  const stored = await until(async () => { const ids = await storedInsights(org); return ids.length >= made.length ? ids : undefined; }, 15_000, `${made.length} Insights events`);
+  const stored = await waitFor(async () => { const ids = await storedInsights(org); return ids.length >= made.length ? ids : undefined; }, 15_000, `${made.length} Insights events`);
   assert.deepEqual([...stored].sort(), [...made].sort(), 'every click delivered, none lost');
   // On the wire: a page kept in the back/forward cache hands its queue over without sending any of
   // it as well, so no click leaves twice. (A page that is unloaded instead hands its clicks to

@@ -66,7 +66,7 @@ for (const [path, partial] of PAGES) {
     await page.click('[data-action=accept]');
     await until(page, [true, true]);
     await page.waitForFunction(() => document.cookie.includes('ctfl-opt-aid='), undefined, { timeout: 5000 });
-    assert.equal((await aid(page)).value, await page.evaluate(() => window.optimization.profile.id));
+    assert.equal((await aid(page)).value, await page.evaluate(() => window.optimization.state.profile.id));
 
     await page.reload();
     await page.waitForFunction(() => window.optimization?.state);

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { root, startEmulator } from '../helpers/emulator.mjs';
+import { waitFor } from '../helpers/wait.mjs';
 import { launch } from '../helpers/driver.mjs';
 import { startGate, startSite } from '../helpers/site.mjs';
 
@@ -59,15 +60,6 @@ async function acceptedIds(org) {
   const { requests } = await api(org, `/_emulator/requests?organization=${org}`);
   return requests.filter((r) => r.path.startsWith('/v1/') && r.status < 300).flatMap((r) => r.body.flatMap((b) => b.events.map((e) => e.messageId)));
 }
-async function until(fn, timeout, what) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function open(context, org, extra) {
   const page = await context.newPage();
@@ -104,14 +96,14 @@ test('1,000 events, half the requests failing, offline and two reloads → exact
   const context = await browser.newContext();
   const page = await open(context, org);
   await page.evaluate(() => window.optimization.page());
-  await page.waitForFunction(() => window.optimization.profile?.id, null, { timeout: 20_000 });
+  await page.waitForFunction(() => window.optimization.state.profile?.id, null, { timeout: 20_000 });
   const made = await makeEvents(page, 500);
   await page.evaluate(() => window.optimization.flush());
   gate.down();
   await page.evaluate(() => window.dispatchEvent(new Event('offline')));
   made.push(...await makeEvents(page, 500));
   assert.equal(new Set(made).size, 1000);
-  await until(async () => { const p = new Set(await persistedIds(page)); return made.slice(500).every((id) => p.has(id)); }, 5000, 'the offline events persisted');
+  await waitFor(async () => { const p = new Set(await persistedIds(page)); return made.slice(500).every((id) => p.has(id)); }, 5000, 'the offline events persisted');
   // The page reloads while the API stays unreachable (the page's own origin is served).
   for (let i = 0; i < 2; i++) {
     await page.reload();
@@ -120,7 +112,7 @@ test('1,000 events, half the requests failing, offline and two reloads → exact
   }
   gate.up();
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
-  const got = await until(async () => { const ids = await insightsIds(org); return ids.length >= 1000 ? ids : undefined; }, 40_000, '1,000 events');
+  const got = await waitFor(async () => { const ids = await insightsIds(org); return ids.length >= 1000 ? ids : undefined; }, 40_000, '1,000 events');
   assert.equal(got.length, 1000, 'none twice');
   assert.deepEqual([...got].sort(), [...made].sort());
   // On the wire an event can go twice: a beacon handed over during a reload stays in the persisted
@@ -135,7 +127,7 @@ test('a tab closed right after making events → delivered by beacon', async () 
   // No persistence consent and no flush before the page goes: only pagehide can deliver these.
   const page = await open(context, org, '&persist=0');
   await page.evaluate(() => window.optimization.page());
-  await page.waitForFunction(() => window.optimization.profile?.id);
+  await page.waitForFunction(() => window.optimization.state.profile?.id);
   await page.evaluate(() => {
     const send = navigator.sendBeacon.bind(navigator);
     navigator.sendBeacon = (u, d) => { localStorage.setItem('beacons', String(Number(localStorage.getItem('beacons') ?? 0) + 1)); return send(u, d); };
@@ -144,7 +136,7 @@ test('a tab closed right after making events → delivered by beacon', async () 
   const probe = await context.newPage();
   await probe.goto(url(newOrg('probe')));
   await page.close({ runBeforeUnload: true });
-  const got = await until(async () => { const ids = await insightsIds(org); return ids.length >= 20 ? ids : undefined; }, 5000, 'delivery');
+  const got = await waitFor(async () => { const ids = await insightsIds(org); return ids.length >= 20 ? ids : undefined; }, 5000, 'delivery');
   assert.deepEqual([...got].sort(), [...made].sort());
   assert.ok(Number(await probe.evaluate(() => localStorage.getItem('beacons'))) >= 1, 'by sendBeacon');
   await context.close();
@@ -155,12 +147,12 @@ test('two tabs making events at once → no duplicates', async () => {
   const context = await browser.newContext();
   const a = await open(context, org);
   await a.evaluate(() => window.optimization.page());
-  await a.waitForFunction(() => window.optimization.profile?.id);
+  await a.waitForFunction(() => window.optimization.state.profile?.id);
   const b = await open(context, org);
-  await b.waitForFunction(() => window.optimization.profile?.id);
+  await b.waitForFunction(() => window.optimization.state.profile?.id);
   const [ma, mb] = await Promise.all([makeEvents(a, 300), makeEvents(b, 300)]);
   await Promise.all([a.evaluate(() => window.optimization.flush()), b.evaluate(() => window.optimization.flush())]);
-  const got = await until(async () => { const ids = await insightsIds(org); return ids.length >= 600 ? ids : undefined; }, 10_000, '600 events');
+  const got = await waitFor(async () => { const ids = await insightsIds(org); return ids.length >= 600 ? ids : undefined; }, 10_000, '600 events');
   assert.deepEqual([...got].sort(), [...ma, ...mb].sort());
   const accepted = await acceptedIds(org);
   assert.equal(accepted.length, 600, 'each event sent once');
@@ -172,17 +164,27 @@ test('consent revoked in one of two open tabs → the other sends nothing gated 
   const context = await browser.newContext();
   const a = await open(context, org);
   await a.evaluate(() => window.optimization.page());
-  await a.waitForFunction(() => window.optimization.profile?.id);
+  await a.waitForFunction(() => window.optimization.state.profile?.id);
   const b = await open(context, org);
-  await b.waitForFunction(() => window.optimization.profile?.id);
+  await b.waitForFunction(() => window.optimization.state.profile?.id);
   await makeEvents(b, 5); // queued in b, not yet sent
   await a.evaluate(() => window.optimization.consent(false));
   await b.waitForFunction(() => window.optimization.state.consent === false, null, { timeout: 2000 });
   const accepted = await b.evaluate(async (click) => (await window.optimization.trackClick(click)).accepted, CLICK);
   assert.equal(accepted, false);
   await b.evaluate(() => window.optimization.flush());
+  // What b hands to sendBeacon as it closes is the browser's to deliver once the page is gone, with
+  // nothing left to wait on: b counts such calls in localStorage, which a reads.
+  await b.evaluate(() => {
+    const send = navigator.sendBeacon.bind(navigator);
+    navigator.sendBeacon = (url, data) => {
+      localStorage.setItem('e2e-beacons', String(Number(localStorage.getItem('e2e-beacons') ?? 0) + 1));
+      return send(url, data);
+    };
+  });
   await b.close({ runBeforeUnload: true });
-  await new Promise((r) => setTimeout(r, 300));
+  await a.evaluate(() => window.optimization.flush()); // idle: a delivery of a's under way is over
+  assert.equal(await a.evaluate(() => localStorage.getItem('e2e-beacons')), null, 'b handed nothing to sendBeacon as it closed');
   assert.deepEqual(await insightsIds(org), [], 'nothing gated left either tab');
   await context.close();
 });
@@ -192,7 +194,7 @@ test('a queue over its cap → the oldest dropped and reported', async () => {
   const context = await browser.newContext();
   const page = await open(context, org, '&maxi=5');
   await page.evaluate(() => window.optimization.page());
-  await page.waitForFunction(() => window.optimization.profile?.id);
+  await page.waitForFunction(() => window.optimization.state.profile?.id);
   const made = await makeEvents(page, 8);
   const drops = await page.evaluate(() => window.__drops);
   assert.deepEqual(drops, [1, 2, 3].map((i) => ({ api: 'insights', reason: 'cap', messageIds: [made[i - 1]] })));

@@ -50,7 +50,7 @@ test('a first-time visitor sees the baseline hero, and the pricing audience sees
   assert.equal(await page.evaluate(shownText, '.greeting ctfl-merge-tag'), 'there');
   // The probe does see painted baselines (this visitor is decided to get the baseline).
   await page.waitForFunction((t) => window.__frames.includes(t), HERO_BASELINE);
-  const profileId = await page.evaluate(() => window.optimization.profile?.id);
+  const profileId = await page.evaluate(() => window.optimization.state.profile?.id);
   assert.ok(profileId, 'the emulator created a profile');
   // Continuity across pages needs persistence consent: the visitor accepts the banner.
   await page.click('#consent-accept');
@@ -58,7 +58,7 @@ test('a first-time visitor sees the baseline hero, and the pricing audience sees
   // Visiting pricing puts the visitor in the audience ("Pricing visitors").
   await page.goto(`${demo.url}/pricing.html`);
   await page.waitForFunction(() => window.optimization?.state.requestState.status === 'success');
-  const audiences = await page.evaluate(() => window.optimization.profile.audiences);
+  const audiences = await page.evaluate(() => window.optimization.state.profile.audiences);
   assert.ok(audiences.includes('audPricingVisitors0001'), `audiences: ${audiences}`);
 
   // Back home: the selection is cached, so the variant is decided as the element upgrades.
@@ -86,7 +86,7 @@ test('a second visitor from the spring campaign sees the variant on their first 
   const frames = await page.evaluate(() => window.__frames);
   assert.ok(!frames.includes(HERO_BASELINE), `a frame painted the baseline: ${frames.slice(0, 10).join(' | ')}`);
 
-  const id = await page.evaluate(() => window.optimization.profile.id);
+  const id = await page.evaluate(() => window.optimization.state.profile.id);
   const cookie = (await page.cookies()).find((c) => c.name === 'ctfl-opt-aid');
   // Limited pre-consent by default: no durable continuity until the visitor accepts.
   assert.equal(cookie, undefined, 'no ctfl-opt-aid before persistence consent');

@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../helpers/emulator.mjs';
+import { pageIdle, waitFor } from '../helpers/wait.mjs';
 import { shownText } from '../helpers/shown-text.mjs';
 import { launch } from '../helpers/driver.mjs';
 import { startSite } from '../helpers/site.mjs';
@@ -140,24 +141,14 @@ async function walk(app, title, { variantCount }) {
     // One page event per route, with the route's path and the title its router set.
     const expected = [['/', 'Home'], ['/pricing', 'Pricing'], ['/', 'Home'], ['/pricing', 'Pricing']]
       .map(([path, name]) => ({ path: `${base}${path}`, title: `${title} · ${name}` }));
-    const sent = await waitUntil(async () => { const p = await pages(org); return p.length >= expected.length ? p : undefined; }, 'the page events');
-    await new Promise((r) => setTimeout(r, 300));
+    const sent = await waitFor(async () => { const p = await pages(org); return p.length >= expected.length ? p : undefined; }, 5000, 'the page events');
+    await page.evaluate(pageIdle); // nothing more on its way
     assert.deepEqual(await pages(org), expected, `what the emulator received: ${JSON.stringify(sent)}`);
     assert.deepEqual(await page.problems(), [], 'no errors or warnings in the console');
     return { page, context, org };
   } catch (error) {
     await context.close();
     throw error;
-  }
-}
-
-async function waitUntil(fn, what, timeout = 5000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -212,7 +203,7 @@ test('data-auto-page="load": the load\'s page event only, none for route changes
   await waitForShown(page, '.route', 'Pricing');
   await page.click('#to-home');
   await waitForShown(page, '.route', 'Home');
-  await new Promise((r) => setTimeout(r, 500));
+  await page.evaluate(pageIdle); // route tracking would have sent the routes' page events by now
   assert.deepEqual(await pages(org), [{ path: '/router/', title: 'Router · Home' }]);
   assert.deepEqual(await page.problems(), []);
   await context.close();

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEmulator } from '../helpers/emulator.mjs';
+import { waitFor } from '../helpers/wait.mjs';
 import { startDemoServer } from '../../scripts/demo-server.mjs';
 import { launch } from '../helpers/driver.mjs';
 import { startSite } from '../helpers/site.mjs';
@@ -44,7 +45,7 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   // banner's buttons until it moves to the other corner.
   await page.click(panelButton, 'Move to the left');
   await page.click('#consent-accept');
-  const profileId = await page.evaluate(() => window.optimization.profile.id);
+  const profileId = await page.evaluate(() => window.optimization.state.profile.id);
   await page.waitForFunction((id) => document.querySelector('ctfl-preview-panel')?.shadowRoot?.textContent.includes(id), profileId, { timeout: 5000 });
 
   // The teaser experiment: force the variant this visitor does not have. (The choice is made as a
@@ -66,7 +67,21 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   assert.notEqual(chosen, null, 'the panel offers the other variant');
   assert.equal(await attr(teaser, 'data-ctfl-variant-index'), String(1 - own));
   assert.equal(await attr(teaser, 'data-ctfl-override'), '');
-  await new Promise((r) => setTimeout(r, 1500)); // in view long enough for view events
+  // An entry of the test's own, put on the page now (fixed in a corner, through the CSSOM, which the
+  // page's style-src allows: nothing moves): its view's second begins after the forced teaser's would
+  // have (were overrides tracked), so once its view is in, the teaser's would be in too.
+  await page.evaluate(() => {
+    const sentinel = document.createElement('ctfl-optimized-entry');
+    sentinel.setAttribute('entry-id', 'e2eViewSentinel');
+    Object.assign(sentinel.style, { position: 'fixed', top: '0', right: '0', width: '120px', height: '40px' });
+    sentinel.textContent = 'Sentinel';
+    document.body.append(sentinel);
+  });
+  await waitFor(async () => {
+    await page.evaluate(() => window.optimization.flush());
+    const { events } = await (await fetch(`${emulator.url}/_emulator/events?organization=demo-org`)).json();
+    return events.some((e) => e.event.type === 'component' && e.event.componentId === 'e2eViewSentinel');
+  }, 5000, 'a view of the sentinel entry');
 
   // The site's next page, without ?ctfl-preview: the tab's preview session goes on.
   await page.clickAndWaitForNavigation('nav a[href="/product.html"]');
@@ -74,7 +89,7 @@ test('?ctfl-preview on the demo: the panel opens from its chunk, an override sho
   const productTeaser = 'ctfl-optimized-entry.product-teaser';
   await page.waitForFunction((i) => (/** @type {HTMLElement | null} */ (document.querySelector('ctfl-optimized-entry.product-teaser')))?.dataset.ctflVariantIndex === i, String(1 - own));
   assert.equal(await attr(productTeaser, 'data-ctfl-override'), '');
-  assert.equal(await page.evaluate(() => window.optimization.profile?.id), profileId, 'the same visitor');
+  assert.equal(await page.evaluate(() => window.optimization.state.profile?.id), profileId, 'the same visitor');
 
   // Closing restores the visitor's own decision.
   await page.click(panelButton, 'Close');

@@ -109,7 +109,7 @@ test('2. the browser adopts the server-set cookie: its stored anonymous id equal
   const { id, profile } = await stored(page);
   assert.equal(id, profileA);
   assert.equal(profile.id, profileA);
-  assert.equal(await page.evaluate(() => window.optimization.profile.id), profileA);
+  assert.equal(await page.evaluate(() => window.optimization.state.profile.id), profileA);
   assert.equal(await page.evaluate(() => window.optimization.anonymousId), profileA);
 });
 
@@ -185,7 +185,7 @@ test('6. a server-set cookie that differs from browser storage makes the browser
   assert.equal(after.id, profileA, 'the stored anonymous id was replaced by the cookie');
   assert.equal(after.profile.id, profileA, 'the cached profile is the adopted one');
   assert.equal(after.profile.traits.firstname, 'Ada');
-  assert.equal(await page.evaluate(() => window.optimization.profile.id), profileA);
+  assert.equal(await page.evaluate(() => window.optimization.state.profile.id), profileA);
   // The browser's next Experience event continues the adopted profile.
   await page.click(button, 'Identify as Ada in the browser');
   await page.waitForFunction(() => /Identified in the browser/.test(document.getElementById('status').textContent));

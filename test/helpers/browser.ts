@@ -1,6 +1,7 @@
 // Shared helpers for browser tests: the real emulator started by web-test-runner.config.mjs, a
 // fresh organization id per test (isolation without restarts), and clean browser storage.
 import { executeServerCommand } from '@web/test-runner-commands';
+import { withGlobal, type Clock, type FakeMethod } from '@sinonjs/fake-timers';
 import { ContentfulOptimization, type RuntimeDependencies } from '../../src/browser/optimization.js';
 import type { OptimizationConfig } from '../../src/browser/config.js';
 import type { Profile } from '../../src/core/wire.js';
@@ -102,15 +103,21 @@ export const serverRemoveCookie = (name: string, opts: { httpOnly?: boolean; pat
 export const readCookieValue = (name: string) =>
   document.cookie.split(';').map((p) => p.trim()).find((p) => p.startsWith(`${name}=`))?.slice(name.length + 1);
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The page's real timers, taken before any test installs a fake clock (fakeClock() below): the
+// helpers' own waits and deadlines run in real time, whatever clock the runtime is given.
+const realSetTimeout = window.setTimeout.bind(window);
+const realClearTimeout = window.clearTimeout.bind(window);
+const realNow = performance.now.bind(performance);
+
+export const sleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
 
 type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
 
 /** Polls until `fn` returns a truthy value (or throws after `timeout` ms). */
 export async function waitFor<T>(fn: () => T | Promise<T>, timeout = 4000, what = 'condition'): Promise<Truthy<T>> {
-  const end = Date.now() + timeout;
+  const end = realNow() + timeout;
   let last: unknown;
-  while (Date.now() < end) {
+  while (realNow() < end) {
     try {
       const v = await fn();
       if (v) return v as Truthy<T>;
@@ -118,6 +125,128 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeout = 4000, what 
     await sleep(25);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * What `promise` settles with, or undefined when it has not settled within `ms`: a bound for a
+ * promise that must settle (the caller asserts on the result), not a wait — it resolves as soon as
+ * the promise does.
+ */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => { timer = realSetTimeout(() => resolve(undefined), ms); })]);
+  } finally {
+    realClearTimeout(timer);
+  }
+}
+
+const clocks: Clock[] = [];
+
+/**
+ * A fake clock (@sinonjs/fake-timers) on `win`: its timers and, by default, performance.now (the
+ * durations a view or hover measures) — so product time (a view's or hover's second, a retry's
+ * backoff, an anti-flicker timeout, an entry's maxAge with `Date`) passes with `clock.tickAsync(ms)`
+ * instead of being waited out. Timers set before it was installed still run in real time (and can be
+ * cleared). Uninstall with restoreClocks() in afterEach.
+ */
+export function fakeClock(toFake: FakeMethod[] = ['setTimeout', 'clearTimeout', 'performance'], win: Window = window): Clock {
+  const clock = withGlobal(win as unknown as typeof globalThis).install({ toFake, now: Date.now(), shouldClearNativeTimers: true });
+  clocks.push(clock);
+  return clock;
+}
+
+/**
+ * Advances `clock` in steps of `stepMs` until `promise` settles, and returns what it settles with:
+ * for product time (a Web Lock's or IndexedDB's give-up timeout) whose timer is set somewhere down
+ * an asynchronous chain (storage, locks), at a moment the test cannot know.
+ */
+export async function tickUntil<T>(clock: Clock, promise: Promise<T>, stepMs: number, timeout = 4000): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => { settled = true; });
+  watched.catch(() => {});
+  await waitFor(async () => { if (!settled) await clock.tickAsync(stepMs); return settled; }, timeout, `${String(promise)} to settle on the fake clock`);
+  return watched;
+}
+
+/** Uninstalls every clock fakeClock() installed (call in afterEach). */
+export function restoreClocks(): void {
+  for (const clock of clocks.splice(0).reverse()) clock.uninstall();
+}
+
+/**
+ * Resolves once `el` has been through an intersection observation (at least once after this call).
+ * Observers are notified in the order they were made, so the element's own observer (views, made
+ * when it showed its decision) has seen the same change by then: a view's timer is set.
+ */
+export function intersected(el: Element): Promise<IntersectionObserverEntry> {
+  return new Promise((resolve) => {
+    const io = new IntersectionObserver((entries) => { io.disconnect(); resolve(entries[entries.length - 1]!); });
+    io.observe(el);
+  });
+}
+
+/**
+ * After the next frame and a task (or 100 ms, when the page has no frames): what the page does at
+ * its next rendering has been done by then — resize observers have been told (a flag's view waits
+ * for its box), and the runtime's route tracking has sent, or decided not to send, the page event
+ * of a URL change made before this call (src/browser/navigation.ts: "the page event waits for the
+ * next frame"; its callbacks are queued before these).
+ */
+export function afterNextRender(win: Window = window): Promise<void> {
+  const later = win === window ? realSetTimeout : win.setTimeout.bind(win);
+  return new Promise((resolve) => {
+    let called = false;
+    const once = () => { if (!called) { called = true; resolve(); } };
+    win.requestAnimationFrame(() => later(once, 0));
+    later(once, 100);
+  });
+}
+
+/**
+ * Watches the page's fetch() calls to URLs starting with `prefix` (and still makes them). `read()`
+ * resolves once each one made so far has been answered and its caller's code after awaiting the
+ * answer — and the body it read (json(), text()) — has run: what a caller does with an answer is
+ * done, so a check that it showed nothing no longer looks too early.
+ */
+export function watchFetch(prefix: string, win: Window = window): { read(): Promise<void>; restore(): void } {
+  const real = win.fetch;
+  // Each entry settles just before its caller's own `await` of the same promise resumes.
+  const steps: Array<Promise<unknown>> = [];
+  win.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+    const answer = real.call(win, input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith(prefix)) return answer;
+    const watched = answer.then((res) => {
+      for (const read of ['json', 'text'] as const) {
+        const body = res[read].bind(res);
+        (res as unknown as Record<string, unknown>)[read] = () => { const b = body(); steps.push(b.catch(() => {})); return b; };
+      }
+      return res;
+    });
+    steps.push(watched.catch(() => {}));
+    return watched;
+  } as typeof fetch;
+  return {
+    async read() { for (let i = 0; i < steps.length; i++) await steps[i]; },
+    restore() { win.fetch = real; },
+  };
+}
+
+/**
+ * Records what the page hands to navigator.sendBeacon (and still hands it over). A beacon is the
+ * browser's to deliver, after the page let go of it: no runtime promise covers it, so a test that
+ * proves nothing left the page checks that nothing was handed over, besides what the API received.
+ */
+export function recordBeacons(win: Window = window): { calls: string[]; restore(): void } {
+  const nav = win.navigator;
+  const real = nav.sendBeacon;
+  const calls: string[] = [];
+  nav.sendBeacon = function (url: string | URL, data?: BodyInit | null) {
+    calls.push(String(url));
+    return real.call(nav, url, data);
+  };
+  return { calls, restore: () => { delete (nav as { sendBeacon?: unknown }).sendBeacon; } };
 }
 
 /** POST requests to the Experience API (`/v2/…/profiles[/{id}]`) the emulator received, in order. */

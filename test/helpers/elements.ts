@@ -3,7 +3,9 @@
 // or written into an iframe, console and error traps, and reads of what the emulator received.
 import type { ContentfulOptimization } from '../../src/browser/optimization.js';
 import type { OptimizationConfig } from '../../src/browser/config.js';
-import { EMULATOR, experienceEventsFor, insightsEventsFor, requestsFor, sleep, uniqueOrg, waitFor } from './browser.js';
+import {
+  EMULATOR, experienceEventsFor, fakeClock, insightsEventsFor, intersected, requestsFor, restoreClocks, uniqueOrg, waitFor,
+} from './browser.js';
 
 export type RuntimeClass = new (config: OptimizationConfig) => ContentfulOptimization;
 
@@ -141,6 +143,32 @@ function flatText(node: Node, visibility: string): string {
   return el.localName === 'br' ? '\n' : /^(inline|contents)/.test(style.display) ? inner : `\n${inner}\n`;
 }
 
+/**
+ * Resolves once the elements' pending updates are done, also those a DOM change just asked for:
+ * mutation observers run first (a microtask after the change), then the updates they requested
+ * (`updateComplete`, awaited until no further update was asked for).
+ */
+export async function updated(...els: Element[]): Promise<void> {
+  await Promise.resolve();
+  for (const el of els) {
+    const u = el as unknown as { updateComplete?: Promise<boolean> };
+    while (u.updateComplete && !(await u.updateComplete)) { /* another update was requested meanwhile */ }
+  }
+}
+
+/**
+ * Resolves once an image from `src` has failed (or loaded). An image of the same URL made before —
+ * an `<img src=x onerror=…>` payload that became an element, even one never inserted — has had its
+ * error event by then: a check that its handler never ran no longer looks too early.
+ */
+export function imageSettled(src: string, doc: Document = document): Promise<void> {
+  return new Promise((resolve) => {
+    const img = doc.createElement('img');
+    img.onload = img.onerror = () => resolve();
+    img.src = src;
+  });
+}
+
 export function nextEvent<T extends Event>(target: EventTarget, type: string): Promise<T> {
   return new Promise((resolve) => target.addEventListener(type, (e) => resolve(e as T), { once: true }));
 }
@@ -174,4 +202,4 @@ export function openFrame(): { frame: HTMLIFrameElement; win: Window & typeof gl
   };
 }
 
-export { sleep, waitFor, EMULATOR, uniqueOrg };
+export { waitFor, EMULATOR, uniqueOrg, fakeClock, restoreClocks, intersected };

@@ -4,6 +4,7 @@
 import type { PreviewPanelElement } from '../../src/elements/preview-panel.js';
 import { ok } from './assert.js';
 import { EMULATOR, waitFor } from './browser.js';
+import { updated } from './elements.js';
 
 // Ids of the demo space (demo/space.json), which the test emulator serves.
 export const HERO = { experience: 'expHeroPricing00000001', baseline: 'heroBaseline0000000001', variant: 'heroVariant00000000001', audience: 'audPricingVisitors0001' };
@@ -60,8 +61,11 @@ export const heroEntry = () => ({ sys: { id: HERO.baseline }, fields: { headline
 /** The panel's visible text (rendered: blocks on their own lines), whitespace collapsed. */
 export const panelText = (panel: PreviewPanelElement) => (panel.shadowRoot!.querySelector('aside')?.innerText ?? '').replace(/\s+/g, ' ').trim();
 
-/** After a choice: the panel and the page's elements (which update in microtasks) have settled. */
-const settled = () => new Promise((resolve) => setTimeout(resolve));
+/** After a choice: the panel has rendered, and the page's elements (which update in microtasks) have too. */
+async function settled(panel: PreviewPanelElement): Promise<void> {
+  await panel.updateComplete;
+  await updated(...panel.ownerDocument.querySelectorAll('ctfl-optimized-entry, ctfl-flag, ctfl-merge-tag'));
+}
 
 /** The form control whose label starts with `name`. */
 export function control<T extends HTMLElement = HTMLSelectElement>(panel: PreviewPanelElement, name: string): T {
@@ -83,8 +87,7 @@ export async function choose(panel: PreviewPanelElement, name: string, option: s
   ok(found, `option "${option}" in "${name}": ${[...select.options].map((o) => o.textContent).join(' | ')}`);
   select.value = found.value;
   select.dispatchEvent(new Event('change', { bubbles: true }));
-  await panel.updateComplete;
-  await settled();
+  await settled(panel);
 }
 
 /** Types `value` into the flag field labelled `key` and submits it. */
@@ -92,8 +95,7 @@ export async function setFlagText(panel: PreviewPanelElement, key: string, value
   const input = control<HTMLInputElement>(panel, key);
   input.value = value;
   input.form!.requestSubmit();
-  await panel.updateComplete;
-  await settled();
+  await settled(panel);
 }
 
 export function button(panel: PreviewPanelElement, text: string): HTMLButtonElement {
