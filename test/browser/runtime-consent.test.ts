@@ -3,7 +3,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, insightsEventsFor,
-  makeProfile, readStoredStateEntries, recordBeacons, requestsFor, watchPageErrors, waitFor,
+  makeProfile, readStoredStateEntries, beaconsOnPagehide, requestsFor, watchPageErrors, waitFor,
 } from '../helpers/browser.js';
 import type { BlockedEvent } from '../../src/core/consent.js';
 import type { ContentfulOptimization } from '../../src/browser/optimization.js';
@@ -70,15 +70,7 @@ describe('consent (consent-management.txt)', () => {
       const sdk = createRuntime({ allowedEventTypes: [], defaults: { profile: makeProfile('server-evaluated') }, insights: { flushIntervalMs: 20 } });
       const accepted = await callEverything(sdk);
       ok(Object.values(accepted).every((a) => a === false), JSON.stringify(accepted));
-      await sdk.flush();
-      const beacons = recordBeacons();
-      try {
-        window.dispatchEvent(new Event('pagehide'));
-      } finally {
-        beacons.restore();
-      }
-      deepEqual(beacons.calls, [], 'no beacon on pagehide');
-      await sdk.flush(); // what pagehide sent with fetch is delivered
+      deepEqual(await beaconsOnPagehide(sdk), [], 'no beacon on pagehide');
       equal((await requestsFor(sdk.config.clientId)).length, 0, 'no request at all');
       deepEqual(Object.keys(localStorage), [], 'no localStorage');
       equal(document.cookie, '', 'no cookie');

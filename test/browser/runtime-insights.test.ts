@@ -4,7 +4,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, insightsEventsFor,
-  insightsRequestsFor, profilesFor, recordBeacons, SPACE, uniqueOrg, waitFor, whileHidden,
+  insightsRequestsFor, profilesFor, beaconsOnPagehide, SPACE, uniqueOrg, waitFor, whileHidden,
 } from '../helpers/browser.js';
 
 const click = (i = 0) => ({ componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: i % 2 });
@@ -185,15 +185,7 @@ describe('sticky trackView', () => {
     await waitFor(() => sdk.state.requestState.status === 'pending', 2000, 'the sticky view on its way');
     sdk.consent(false);
     equal((await view).accepted, false);
-    await sdk.flush();
-    const beacons = recordBeacons();
-    try {
-      window.dispatchEvent(new Event('pagehide'));
-    } finally {
-      beacons.restore();
-    }
-    deepEqual(beacons.calls, [], 'no beacon on pagehide');
-    await sdk.flush(); // what pagehide sent with fetch is delivered
+    deepEqual(await beaconsOnPagehide(sdk), [], 'no beacon on pagehide');
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0);
   });
 

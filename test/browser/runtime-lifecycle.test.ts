@@ -3,7 +3,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, fakeClock, goOffline, goOnline,
-  insightsEventsFor, profileIdInPath, profilesFor, readCookieValue, recordBeacons, restoreClocks, serverRemoveCookie, serverSetCookie,
+  insightsEventsFor, profileIdInPath, profilesFor, readCookieValue, beaconsOnPagehide, restoreClocks, serverRemoveCookie, serverSetCookie,
   uniqueOrg, waitFor, within,
 } from '../helpers/browser.js';
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
@@ -83,15 +83,7 @@ describe('lifecycle operations (profile-synchronization.txt)', () => {
     await sdk.identify({ userId: 'queued-user' }); // waits for the connection
     sdk.consent(false);
     goOnline();
-    await sdk.flush();
-    const beacons = recordBeacons();
-    try {
-      window.dispatchEvent(new Event('pagehide'));
-    } finally {
-      beacons.restore();
-    }
-    deepEqual(beacons.calls, [], 'nothing handed to sendBeacon on pagehide');
-    await sdk.flush(); // what pagehide sent with fetch is delivered
+    deepEqual(await beaconsOnPagehide(sdk), [], 'nothing handed to sendBeacon on pagehide');
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0, 'queued Insights events never reach the API');
     const reqs = await experienceRequestsFor(sdk.config.clientId);
     equal(reqs.length, 1, 'the queued identify never reaches the API');

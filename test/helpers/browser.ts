@@ -249,6 +249,22 @@ export function recordBeacons(win: Window = window): { calls: string[]; restore(
   return { calls, restore: () => { delete (nav as { sendBeacon?: unknown }).sendBeacon; } };
 }
 
+/**
+ * The runtime made idle, then `pagehide`: the URLs it handed to sendBeacon on the way out. What it
+ * sent with fetch instead is delivered (flushed) before this returns.
+ */
+export async function beaconsOnPagehide(sdk: Pick<ContentfulOptimization, 'flush'>): Promise<string[]> {
+  await sdk.flush();
+  const beacons = recordBeacons();
+  try {
+    window.dispatchEvent(new Event('pagehide'));
+  } finally {
+    beacons.restore();
+  }
+  await sdk.flush();
+  return beacons.calls;
+}
+
 /** POST requests to the Experience API (`/v2/…/profiles[/{id}]`) the emulator received, in order. */
 export async function experienceRequestsFor(org: string): Promise<ReceivedRequest[]> {
   return (await requestsFor(org)).filter((r) => r.path.startsWith('/v2/') && r.method === 'POST');
