@@ -41,7 +41,7 @@ describe('<ctfl-consent-bridge> in dist/optimization.umd.js', () => {
       const bad = document.createElement('ctfl-consent-bridge');
       bad.setAttribute('source', 'didomi');
       document.body.append(bad);
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => printed.some((m) => m.includes('ctfl-opt/E040:')), 2000, 'the unknown source reported');
     } finally {
       console.error = error;
     }

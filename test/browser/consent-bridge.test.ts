@@ -1,7 +1,7 @@
 // <ctfl-consent-bridge>: each source against its CMP test double (demo/cmp/), in real
 // Chromium with a real runtime. The doubles are the only fakes.
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState, createRuntime, destroyRuntimes, sleep, waitFor } from '../helpers/browser.js';
+import { clearBrowserState, createRuntime, destroyRuntimes, fakeClock, restoreClocks, waitFor } from '../helpers/browser.js';
 import {
   addBridge, changesOf, cleanUpCmps, loadCmp, recordConsentCalls, recordWarnings, settle, win, withCode,
 } from '../helpers/consent-bridge.js';
@@ -12,7 +12,7 @@ const purposes = (...granted: number[]) => Object.fromEntries(Array.from({ lengt
 
 describe('<ctfl-consent-bridge>', () => {
   beforeEach(clearBrowserState);
-  afterEach(() => { cleanUpCmps(); destroyRuntimes(); });
+  afterEach(() => { restoreClocks(); cleanUpCmps(); destroyRuntimes(); });
 
   describe('source="tcf"', () => {
     it('a stored choice (tcloaded) maps purposes: 5, 6, 8 for events and 1, 5 for persistence', async () => {
@@ -422,9 +422,12 @@ describe('<ctfl-consent-bridge>', () => {
       const printed = recordWarnings();
       const sdk = createRuntime({ logLevel: 'warn' });
       await loadCmp('tcf-stub');
+      const clock = fakeClock(['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval']);
       addBridge({ source: 'tcf', timeout: '150' });
       addBridge({ source: 'cookiebot', timeout: '150' });
-      await sleep(250);
+      await clock.tickAsync(149);
+      equal(withCode(printed, 'E041').length, 0, 'not before the timeout');
+      await clock.tickAsync(1);
       equal(withCode(printed, 'E041').length, 2, printed.join('\n'));
       ok(withCode(printed, 'E041')[0]!.includes('source="tcf"'));
       deepEqual(both(sdk), [undefined, undefined]);
@@ -434,8 +437,10 @@ describe('<ctfl-consent-bridge>', () => {
       const printed = recordWarnings();
       await loadCmp('cookiebot');
       createRuntime({ logLevel: 'warn' });
+      const clock = fakeClock(['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval']);
       addBridge({ source: 'cookiebot', timeout: '100' });
-      await sleep(150);
+      // Past the timeout on the bridge's clock: had the CMP gone unseen, E041 would be reported now.
+      await clock.tickAsync(150);
       equal(withCode(printed, 'E041').length, 0);
     });
 

@@ -4,7 +4,7 @@
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, cookieInfo, createRuntime, destroyRuntimes, experienceRequestsFor, fullStorage, makeProfile,
-  profileIdInPath, readCookieValue, sleep, stateEntriesKey, watchPageErrors,
+  nextTask, profileIdInPath, readCookieValue, stateEntriesKey, watchPageErrors,
 } from '../helpers/browser.js';
 import { writeCookie, removeCookie } from '../../src/browser/cookies.js';
 
@@ -134,7 +134,8 @@ describe('browser persistence', () => {
     sdk.consent({ events: true, persistence: true });
     await sdk.identify({ userId: 'u-1' });
     equal(profileIdInPath((await experienceRequestsFor(sdk.config.clientId))[1]!), data!.profile.id, 'continuity within the session');
-    await sleep(20);
+    await sdk.flush();
+    await nextTask();
     deepEqual(errors.stop(), []);
   });
 

@@ -111,6 +111,16 @@ const realNow = performance.now.bind(performance);
 
 export const sleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
 
+/**
+ * One task later (a message, not a timer: no fake clock holds it): what the current task and its
+ * microtasks started has run, and errors or unhandled rejections it caused have reached the page.
+ */
+export const nextTask = () => new Promise<void>((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(0);
+});
+
 type Truthy<T> = Exclude<T, undefined | null | false | 0 | ''>;
 
 /** Polls until `fn` returns a truthy value (or throws after `timeout` ms). */

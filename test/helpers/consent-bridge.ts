@@ -1,6 +1,7 @@
 // Helpers for <ctfl-consent-bridge> tests: the CMP test doubles (demo/cmp/, the only fakes; the consent demo pages use the same files),
 // bridge elements, and instruments on real objects (warnings printed, consent() calls made).
 import { defineElements } from '../../src/elements/index.js';
+import { nextTask } from './browser.js';
 import type { ConsentBridgeElement, ConsentChangeDetail } from '../../src/elements/consent-bridge.js';
 import type { ContentfulOptimization } from '../../src/browser/optimization.js';
 import type { ConsentChoice } from '../../src/core/consent.js';
@@ -80,5 +81,14 @@ export function cleanUpCmps(): void {
   restoreConsole = undefined;
 }
 
-/** Lets queued tasks, timers of 0 ms and the runtime's microtasks run. */
-export const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Until every bridge on the page has done what it does on its own: a bridge reads its CMP
+ * synchronously when it connects (or when the CMP calls back) and applies the decision in
+ * microtasks, so once its update is complete and one task has run (a message, not a timer),
+ * nothing is left that it would do before the CMP acts again or its own timers fire (tests of
+ * those run on a fake clock). For "nothing happened" checks.
+ */
+export async function settle(): Promise<void> {
+  await Promise.all([...document.querySelectorAll<ConsentBridgeElement>('ctfl-consent-bridge')].map((el) => el.updateComplete));
+  await nextTask();
+}
