@@ -11,7 +11,8 @@
 import type { DroppedEvents } from './config.js';
 import type { ContentfulOptimization } from './optimization.js';
 import type { Ev } from './queue-store.js';
-import type { EventResult } from './types.js';
+import { HISTORY } from './calls.js';
+import type { EmittedEvent, EventResult } from './types.js';
 
 /** How hard a pass tries. */
 export type Pass = typeof AUTO | typeof FORCED | typeof LAST;
@@ -106,7 +107,21 @@ export abstract class DeliveryQueue<T extends Queued> {
 
   /** Events that will never be delivered: settled as not accepted, and reported to onDrop. */
   _dropped(items: T[], reason: DroppedEvents['reason']): void {
-    this._rt._drop(this.#api, reason, this.#refuse(items).map((p) => p.event));
+    const rt = this._rt;
+    const api = this.#api;
+    if (reason === 'cap') rt.log.warnOnce('E022', api);
+    try {
+      rt.config.onDrop?.(Object.freeze({ api, reason, messageIds: Object.freeze(this.#refuse(items).map((p) => String(p.event.messageId))) }));
+    } catch (error) {
+      rt.log.error('E014', '', error);
+    }
+  }
+
+  /** An event made: into the `events` state (the newest HISTORY). */
+  _emitted(event: Record<string, unknown>): void {
+    const store = this._rt._store;
+    const e: EmittedEvent = Object.freeze({ api: this.#api, type: String(event.type), messageId: String(event.messageId), at: String(event.timestamp) });
+    store.set({ events: Object.freeze([...store.value.events, e].slice(-HISTORY)) });
   }
 
   #refuse(items: T[]): T[] {

@@ -3,7 +3,7 @@
  * request at a time, in order, so the profile id a request creates is used by the next; across
  * tabs one pass at a time (a Web Lock). Each event's promise settles with the answer to its request.
  */
-import { sendExperienceEvents } from '../core/api.js';
+import { sendExperienceEvents, type ApiResult, type ExperienceResult } from '../core/api.js';
 import { AUTO, DeliveryQueue, FORCED, LAST, type Pass } from './delivery.js';
 import type { EventResult } from './types.js';
 
@@ -19,7 +19,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
 
   /** Queues an event; it leaves with the next pass, a microtask later (events of one task go together). */
   _push(event: Record<string, unknown>): Promise<EventResult> {
-    this._rt._emitted('experience', event);
+    this._emitted(event);
     return new Promise<EventResult>((resolve) => {
       this._queue.push({ event, resolve });
       this._rt._cap();
@@ -52,7 +52,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
       await locked(async () => {
         while (this._queue.length) {
           if (!store.value.online) {
-            rt._fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
+            this._fail({ ok: false, reason: 'offline', message: 'the browser is offline; events wait for the connection', retryable: true });
             this.#settleWaiting();
             waits = true;
             return;
@@ -81,7 +81,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
           if (res.ok || !res.retryable || purges !== rt._purges) {
             // Consent revoked meanwhile: the request had left with consent, so its answer still updates
             // in-memory state (durable storage follows persistence consent), but a failure is not retried.
-            const result = rt._apply(res);
+            const result = this._apply(res);
             for (const p of batch) p.resolve(result);
             this._reset();
             if (res.ok) rt._stateEntries.store(res.data.stateEntries);
@@ -94,7 +94,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
           } else {
             this._requeue(batch);
             rt._cap();
-            rt._fail(res);
+            this._fail(res);
             this.#settleWaiting();
             this._retryLater(res.retryAfterMs);
             waits = true;
@@ -109,7 +109,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
       // while its page event was going out).
       waits = true;
       this._requeue(this._out.splice(0));
-      rt._fail({ ok: false, reason: 'network', message: `the request could not be made: ${String((error as Error)?.message ?? error)}`, retryable: true });
+      this._fail({ ok: false, reason: 'network', message: `the request could not be made: ${String((error as Error)?.message ?? error)}`, retryable: true });
       this.#settleWaiting();
       this._retryLater();
     } finally {
@@ -122,6 +122,33 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
         else this.#settleWaiting();
       }
     }
+  }
+
+  /** An answer (or a failure that is not retried) published: profile, selections and changes as one snapshot. */
+  _apply(res: ApiResult<ExperienceResult>): EventResult {
+    if (!res.ok) {
+      this._fail(res);
+      // Not retried (refused, redirected, unreadable): the event is not delivered by us.
+      return { accepted: false, error: Object.freeze({ reason: res.reason, code: res.code, status: res.status, message: res.message }) };
+    }
+    const rt = this._rt;
+    const { data } = res.data;
+    const before = rt._store.value.profile?.id;
+    // One snapshot: no subscriber ever sees profile from one response and selections from another.
+    rt._store.set({ ...data, requestState: { status: 'success', at: new Date().toISOString() } });
+    // A new profile reaches the other tabs at once.
+    if (data.profile.id !== before) rt._post({ d: data });
+    return { accepted: true, data };
+  }
+
+  /** A failed request, in `requestState`. */
+  _fail(res: Extract<ApiResult<unknown>, { ok: false }>): void {
+    this._rt._store.set({
+      requestState: Object.freeze({
+        status: 'failed', reason: res.reason, code: res.code, httpStatus: res.status, message: res.message, at: new Date().toISOString(),
+      }),
+    });
+    if (__DEV__) this._rt.log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
   }
 
   /**

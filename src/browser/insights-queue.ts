@@ -16,7 +16,7 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
   /** Queues an event, bound to the profile of the moment; a full batch leaves at once. */
   _push(event: Record<string, unknown>): void {
     const rt = this._rt;
-    rt._emitted('insights', event);
+    this._emitted(event);
     this._queue.push({ profileId: rt._store.value.profile?.id, event });
     rt._cap();
     if (this._queue.length >= rt.config.insights.batchSize) void this._flush();

@@ -7,6 +7,7 @@
 import { FORCED, LAST } from './delivery.js';
 import { listen } from './listen.js';
 import type { ContentfulOptimization } from './optimization.js';
+import { currentRuntime, provideRuntime } from './registry.js';
 
 export function followLifecycle(rt: ContentfulOptimization, teardown: Array<() => void>): void {
   const win = rt._win;
@@ -42,4 +43,32 @@ export function followLifecycle(rt: ContentfulOptimization, teardown: Array<() =
   teardown.push(store.select('profile').subscribe((p) => {
     if (p && ins._queue.some((e) => !e.profileId)) void ins._flush();
   }));
+}
+
+/**
+ * destroy(): what is queued is delivered (the gate lets nothing new in, no retry is scheduled), and
+ * the persisted copy is final before another runtime can adopt the queues — so it is written once
+ * no Experience request is out: a request in flight (which flush() does not wait for) would
+ * otherwise stay in it although delivered, and be sent again by the next page.
+ */
+export function shutDown(rt: ContentfulOptimization): void {
+  rt._destroyed = true;
+  const { _exp: exp, _ins: ins, _queues: queues } = rt;
+  // Elements connected from now on wait for another runtime instead of binding to this one.
+  if (currentRuntime() === rt) provideRuntime(undefined);
+  if (rt._store.value.persistenceConsent === true) queues.closing();
+  // A delivery under way finishes first, then what is still queued leaves in one last pass — also a
+  // track() made just before destroy(), which a pass already under way may have missed.
+  const idle = async () => { while (exp._pass) await exp._pass; };
+  const drain = async () => { await idle(); await exp._flush(LAST); await idle(); };
+  // Until that last pass is over, other tabs are still heard: a consent withdrawal or reset() made
+  // in one meanwhile purges what is left here too.
+  void Promise.allSettled([drain(), ins._flush(LAST)]).then(() => {
+    rt._saveNow();
+    queues.close();
+    for (const off of rt._syncTeardown.splice(0)) off();
+  });
+  for (const off of rt._teardown.splice(0)) off();
+  exp._reset();
+  ins._reset();
 }

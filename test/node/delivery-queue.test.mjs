@@ -10,15 +10,23 @@ import { importTs } from '../helpers/bundle-ts.mjs';
 let d;
 before(async () => { d = await importTs('src/browser/delivery.ts'); });
 
-/** The runtime as the queue sees it: destroyed or not, events another page took over, onDrop. */
-const runtime = () => ({
-  _destroyed: false,
-  _taken: new Set(),
-  /** @type {Array<{ api: string, reason: string, ids: string[] }>} */
-  drops: [],
-  /** @param {string} api @param {string} reason @param {Array<{ messageId: string }>} events */
-  _drop(api, reason, events) { this.drops.push({ api, reason, ids: events.map((e) => e.messageId) }); },
-});
+/** The runtime as the queue sees it: destroyed or not, events another page took over, its log, onDrop. */
+const runtime = () => {
+  const rt = {
+    _destroyed: false,
+    _taken: new Set(),
+    /** @type {Array<{ api: string, reason: string, ids: readonly string[] }>} */
+    drops: [],
+    /** @type {string[]} */
+    warned: [],
+    log: { warnOnce: (/** @type {string} */ code, /** @type {string} */ detail) => rt.warned.push(`${code} ${detail}`), error() {} },
+    config: {
+      /** @param {{ api: string, reason: string, messageIds: readonly string[] }} d */
+      onDrop(d) { rt.drops.push({ api: d.api, reason: d.reason, ids: d.messageIds }); },
+    },
+  };
+  return rt;
+};
 
 /** A queue whose passes only record how hard they were asked to try. */
 const queue = (rt = runtime()) => {
@@ -116,6 +124,7 @@ describe('what leaves the queue without being delivered', () => {
     assert.deepEqual(q._queue.map((p) => p.event.messageId), ['c', 'd']);
     assert.deepEqual(items.map((p) => p.settled), [{ accepted: false }, { accepted: false }, undefined, undefined]);
     assert.deepEqual(rt.drops, [{ api: 'experience', reason: 'cap', ids: ['a', 'b'] }]);
+    assert.deepEqual(rt.warned, ['E022 experience'], 'the cap is reported (once: log.warnOnce)');
     q._cap(2);
     assert.equal(rt.drops.length, 1, 'at the cap nothing more goes');
   });
