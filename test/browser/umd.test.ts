@@ -112,6 +112,23 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     deepEqual(trap.errors, [], 'no "already defined" custom element error');
   });
 
+  it('window.ContentfulOptimization has the statics the README documents, and only those', async () => {
+    const readme = await (await fetch('/README.md')).text();
+    const section = readme.slice(readme.indexOf('`window.ContentfulOptimization` is'), readme.indexOf('Code that runs before the bundle'));
+    const documented = [...section.matchAll(/^\| `(\w+)/gm)].map((m) => m[1]).sort();
+    ok(documented.length >= 5, `the README's table was found: ${documented.join(', ')}`);
+    const { win } = await page(`<script src="${BUNDLE}" ${api}></script>`);
+    const C = win.ContentfulOptimization;
+    deepEqual(Object.keys(C).sort(), documented);
+    equal(C.ANONYMOUS_ID_COOKIE, 'ctfl-opt-aid');
+    equal(C.HANDOFF_ELEMENT_ID, 'ctfl-optimization-data');
+    let thrown: any;
+    try { C.init({ clientId: '' }); } catch (error) { thrown = error; }
+    ok(thrown instanceof C.OptimizationError, String(thrown));
+    equal(thrown.code, 'E002', 'the clientId is missing');
+    equal(win.optimization, undefined, 'nothing made from a bad configuration');
+  });
+
   it('without data-client-id: error E004, elements show their baseline, and init() still works', async () => {
     const { win, doc, spy, trap } = await page(`<script src="${BUNDLE}" ${api}></script>`);
     equal(spy.withCode('E004').length, 1);
