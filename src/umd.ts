@@ -110,7 +110,7 @@ function warnOf(error: Error): void { console.warn(error.message); }
 
 function run(fn: unknown, sdk: ContentfulOptimization): void {
   if (typeof fn !== 'function') return;
-  try { fn(sdk); } catch (error) { sdk.log.error('E006', '', error); }
+  try { fn(sdk); } catch (error) { sdk._log.error('E006', '', error); }
 }
 
 /** `data-*` attributes of the script tag, overridden by `window.ctflOptimizationConfig`. */

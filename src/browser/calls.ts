@@ -33,7 +33,7 @@ export function eventBase(rt: ContentfulOptimization): EventBase {
 
 /** A call in another form than the method's: nothing is queued, and the caller is told the right form. */
 export function refuse(rt: ContentfulOptimization, problem: string): EventResult {
-  rt.log.warn('E015', problem);
+  rt._log.warn('E015', problem);
   return { accepted: false, error: Object.freeze({ reason: 'invalid-call', code: 'E015', message: problem }) };
 }
 
@@ -47,9 +47,9 @@ export function gate(rt: ContentfulOptimization, method: GatedMethod): boolean {
     reason: 'consent', method, eventType: METHOD_EVENT_TYPES[method][0], consent, at: new Date().toISOString(),
   });
   store.set({ blockedEvents: Object.freeze([...store.value.blockedEvents, blocked].slice(-HISTORY)) });
-  if (__DEV__) rt.log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
+  if (__DEV__) rt._log.debug(`${method}() blocked: no event consent and "${blocked.eventType}" is not in allowedEventTypes`);
   try { rt.config.onEventBlocked?.(blocked); } catch (error) {
-    rt.log.error('E011', '', error);
+    rt._log.error('E011', '', error);
   }
   return false;
 }

@@ -88,7 +88,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
             else if (!res.retryable) {
               const code = res.code ?? res.status ?? res.reason;
               // The API's own code and message; the error table says what E020 means.
-              rt.log.warn('E020', `${code}: ${res.message}`);
+              rt._log.warn('E020', `${code}: ${res.message}`);
               this._dropped(batch, 'refused');
             }
           } else {
@@ -148,7 +148,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
         status: 'failed', reason: res.reason, code: res.code, httpStatus: res.status, message: res.message, at: new Date().toISOString(),
       }),
     });
-    if (__DEV__) this._rt.log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
+    if (__DEV__) this._rt._log.debug(`Experience request failed: ${res.reason}${res.status ? ` (${res.status})` : ''} ${res.message}`);
   }
 
   /**

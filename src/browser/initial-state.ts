@@ -20,7 +20,7 @@ export function initialState(rt: ContentfulOptimization): OptimizationState {
 
   // 2. Explicit defaults merged; the server handoff element is this page's explicit data.
   const handoff = rt.config.handoff
-    ? readHandoff(rt._win.document, __DEV__ ? (why) => rt.log.debug(`server handoff ignored: ${why}`) : undefined)
+    ? readHandoff(rt._win.document, __DEV__ ? (why) => rt._log.debug(`server handoff ignored: ${why}`) : undefined)
     : undefined;
   let profile = handoff?.profile ?? (d.profile ? deepFreeze(d.profile) : undefined);
   let selectedOptimizations = handoff?.selectedOptimizations ?? (d.selectedOptimizations ? deepFreeze(d.selectedOptimizations) : undefined);

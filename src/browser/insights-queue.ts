@@ -41,7 +41,7 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
       else waiting.push(p);
     }
     if (!ready.length) {
-      if (__DEV__ && waiting.length) rt.log.debug(`${waiting.length} Insights event(s) wait for a profile`);
+      if (__DEV__ && waiting.length) rt._log.debug(`${waiting.length} Insights event(s) wait for a profile`);
       return;
     }
     const { insightsBaseUrl: baseUrl, clientId, environment } = rt.config;
@@ -77,7 +77,7 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
         }
         this._out = this._out.slice(c.length);
         if (!res.ok) {
-          rt.log.warn('E021', res.message);
+          rt._log.warn('E021', res.message);
           this._dropped(c, 'refused');
         }
         this._reset();

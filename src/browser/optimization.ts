@@ -55,7 +55,6 @@ export interface RuntimeDependencies {
 
 export class ContentfulOptimization {
   readonly config: ResolvedConfig;
-  readonly log: Logger;
   /** Observables of each state field; each `subscribe` calls at once and returns its unsubscribe. */
   readonly states: { readonly [K in StateKey]: Observable<OptimizationState[K]> };
   /**
@@ -68,6 +67,7 @@ export class ContentfulOptimization {
   // Internals shared with the runtime's own modules (README → Contributing): `_like` names, left out
   // of the type declarations and renamed in the script-tag bundle.
   /** @internal */ _store: Store<OptimizationState>;
+  /** @internal */ _log: Logger;
   /** @internal */ _win: Window;
   /** @internal */ _fetch: typeof fetch;
   /** @internal */ _kv: KeyValueStore;
@@ -104,10 +104,10 @@ export class ContentfulOptimization {
     const ls = deps.storage ?? safeLocalStorage(win);
     const kv = this._kv = createKeyValueStore(ls);
     const debug = kv.getValid(STORAGE_KEYS.debug, DebugFlag, undefined, false) === 'true';
-    this.log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
+    this._log = createLogger(debug ? 'debug' : this.config.logLevel, deps.console);
     // Configuration warnings are diagnostics: the script-tag bundle reports them once its deferred
     // chunk is here, a moment after the first request.
-    const warn = (check: typeof configWarnings) => { for (const w of check(config)) this.log.warn('E009', w); };
+    const warn = (check: typeof configWarnings) => { for (const w of check(config)) this._log.warn('E009', w); };
     if (__UMD__) void loadChunk('deferred').then(() => parts.configWarnings && warn(parts.configWarnings), () => {});
     else warn(configWarnings);
     this._fetch = deps.fetch ?? win.fetch.bind(win);
@@ -115,10 +115,10 @@ export class ContentfulOptimization {
     this._stateEntries = new StateEntries({ clientId, cookies: stateEntries.cookies, domain: stateEntries.domain, doc: win.document, kv });
     // A destroyed runtime hears no other tab: its last write yields to a withdrawal made in one.
     this._queues = new DurableQueues(clientId, () => !this._destroyed || kv.get(STORAGE_KEYS.persistenceConsent) !== 'denied');
-    const continuity = this._continuity = new Continuity(this.config, kv, win.document, this.log);
+    const continuity = this._continuity = new Continuity(this.config, kv, win.document, this._log);
 
     // Steps 1 to 4 (initial-state.ts), as one snapshot.
-    this._store = createStore(initialState(this), (error) => this.log.error('E010', '', error));
+    this._store = createStore(initialState(this), (error) => this._log.error('E010', '', error));
     // Every field of the initial snapshot, and the preview overrides (absent until a preview sets them).
     const keys = [...Object.keys(this._store.value), 'overrides'] as StateKey[];
     this.states = Object.fromEntries(keys.map((k) => [k, this._store.select(k)])) as ContentfulOptimization['states'];

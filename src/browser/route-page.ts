@@ -25,7 +25,7 @@ export function trackCurrentPage(
   let payload: unknown = { properties: options.properties };
   if (options.buildPayload) {
     try { payload = options.buildPayload(); } catch (error) {
-      sdk.log.error('E016', '', error);
+      sdk._log.error('E016', '', error);
       return Promise.resolve({ accepted: false });
     }
   }

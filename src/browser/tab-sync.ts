@@ -37,7 +37,7 @@ export function syncTabs(rt: ContentfulOptimization, ls: Storage | undefined, te
         }
       }
     } catch (error) {
-      if (__DEV__) rt.log.debug('ignored a malformed message from another tab', error);
+      if (__DEV__) rt._log.debug('ignored a malformed message from another tab', error);
     } finally { remote = false; }
   };
   if (typeof BroadcastChannel === 'function') {

@@ -67,5 +67,5 @@ export function purgeQueues(rt: ContentfulOptimization, why: string): void {
   const dropped = rt._exp._purge().length + rt._ins._purge().length;
   rt._purges++;
   void rt._queues.clear();
-  if (__DEV__ && dropped) rt.log.debug(`${why}: ${dropped} queued event(s) purged`);
+  if (__DEV__ && dropped) rt._log.debug(`${why}: ${dropped} queued event(s) purged`);
 }

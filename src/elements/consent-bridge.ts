@@ -397,7 +397,7 @@ export class ConsentBridgeElement extends BaseElement {
    * (no usable source: the bridge does nothing at all) as an error.
    */
   #report(code: MessageCode, detail: string, level?: 'error'): void {
-    const log = this.#sdk?.log ?? consoleLog();
+    const log = this.#sdk?._log ?? consoleLog();
     const text = `source="${this.source ?? ''}": ${detail}`;
     if (level) log.error(code, text);
     else log.warnOnce(code, text);

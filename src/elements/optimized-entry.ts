@@ -497,7 +497,7 @@ const sameDecision = (a: ShownDecision, b: ShownDecision) =>
 
 /** Once per code and detail, through the runtime's logger, or the console's before a runtime exists. */
 const warnOnce = (sdk: ContentfulOptimization | undefined, code: MessageCode, detail?: string): void =>
-  (sdk?.log ?? consoleLog()).warnOnce(code, detail);
+  (sdk?._log ?? consoleLog()).warnOnce(code, detail);
 
 declare global {
   interface HTMLElementTagNameMap { 'ctfl-optimized-entry': OptimizedEntryElement }

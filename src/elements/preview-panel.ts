@@ -213,7 +213,7 @@ export class PreviewPanelElement extends LitElement {
     const store = session();
     const { choices, dropped } = readChoices(store);
     if (dropped) {
-      sdk.log.warn('E060', String(dropped));
+      sdk._log.warn('E060', String(dropped));
     }
     this.#choices = choices;
     writeChoices(store, choices); // marks this tab's preview session; drops what was invalid

@@ -119,6 +119,26 @@ describe('method contract', () => {
   });
 });
 
+describe('public surface', () => {
+  afterEach(destroyRuntimes);
+
+  it('the runtime\'s public members are the README\'s methods table, and only those', async () => {
+    const readme = await (await fetch('/README.md')).text();
+    const table = readme.slice(readme.indexOf('### Methods'), readme.indexOf('`trackRouteChanges(optimization)`'));
+    // The first cell of each row (`\|` is a pipe inside a cell), and the names its code spans start with.
+    const firstCells = [...table.matchAll(/^\|(.*?)(?<!\\)\|/gm)].map((m) => m[1]!);
+    const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Za-z]\w*)/g)].map((m) => m[1]!)));
+    ok(documented.has('page') && documented.has('config'), `the README's table was found: ${[...documented].join(', ')}`);
+    documented.delete('method');
+    const sdk = createRuntime();
+    const members = new Set([
+      ...Object.getOwnPropertyNames(ContentfulOptimization.prototype).filter((n) => n !== 'constructor'),
+      ...Object.keys(sdk),
+    ].filter((n) => !n.startsWith('_')));
+    deepEqual([...members].sort(), [...documented].sort());
+  });
+});
+
 describe('configuration mistakes', () => {
   afterEach(destroyRuntimes);
 
