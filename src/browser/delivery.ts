@@ -109,9 +109,11 @@ export abstract class DeliveryQueue<T extends Queued> {
   _dropped(items: T[], reason: DroppedEvents['reason']): void {
     const rt = this._rt;
     const api = this.#api;
+    // Settled first, whether or not there is an onDrop to tell.
+    const messageIds = Object.freeze(this.#refuse(items).map((p) => String(p.event.messageId)));
     if (reason === 'cap') rt._log.warnOnce('E022', api);
     try {
-      rt.config.onDrop?.(Object.freeze({ api, reason, messageIds: Object.freeze(this.#refuse(items).map((p) => String(p.event.messageId))) }));
+      rt.config.onDrop?.(Object.freeze({ api, reason, messageIds }));
     } catch (error) {
       rt._log.error('E014', '', error);
     }

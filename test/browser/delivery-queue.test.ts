@@ -7,7 +7,7 @@ import { createStore, entries } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, experienceRequestsFor, goOffline, goOnline, injectFault, insightsEventsFor,
-  insightsRequestsFor, SPACE, uniqueOrg, waitFor, whileHidden,
+  insightsRequestsFor, SPACE, uniqueOrg, waitFor, whileHidden, within,
 } from '../helpers/browser.js';
 import type { DroppedEvents } from '../../src/browser/optimization.js';
 import { parts } from '../../src/browser/parts.js';
@@ -99,6 +99,15 @@ describe('delivery: persisted queues', () => {
     const results = await Promise.all([sdk.track({ event: 'a' }), sdk.track({ event: 'b' }), sdk.track({ event: 'c' })]);
     equal(results[0]!.accepted, false, 'the oldest Experience event was dropped');
     equal(drops.filter((d) => d.api === 'experience').length, 1);
+  });
+
+  it('without an onDrop, the dropped event\'s promise still settles as not accepted', async () => {
+    const sdk = createRuntime({ defaults: { consent: true }, insights: QUIET, queue: { maxExperienceEvents: 1 } });
+    await sdk.page();
+    goOffline();
+    const first = sdk.track({ event: 'a' });
+    void sdk.track({ event: 'b' });
+    deepEqual(await within(first, 2000), { accepted: false }, 'dropped over the cap: settled at once');
   });
 
   it('invalid config for queue caps throws E003 naming the field', () => {

@@ -19,7 +19,7 @@ const runtime = () => {
     drops: [],
     /** @type {string[]} */
     warned: [],
-    log: { warnOnce: (/** @type {string} */ code, /** @type {string} */ detail) => rt.warned.push(`${code} ${detail}`), error() {} },
+    _log: { warnOnce: (/** @type {string} */ code, /** @type {string} */ detail) => rt.warned.push(`${code} ${detail}`), error() {} },
     config: {
       /** @param {{ api: string, reason: string, messageIds: readonly string[] }} d */
       onDrop(d) { rt.drops.push({ api: d.api, reason: d.reason, ids: d.messageIds }); },
@@ -127,6 +127,15 @@ describe('what leaves the queue without being delivered', () => {
     assert.deepEqual(rt.warned, ['E022 experience'], 'the cap is reported (once: log.warnOnce)');
     q._cap(2);
     assert.equal(rt.drops.length, 1, 'at the cap nothing more goes');
+  });
+
+  test('without an onDrop, capped events are settled as not accepted all the same', () => {
+    const rt = { ...runtime(), config: {} };
+    const q = queue(rt);
+    const items = ['a', 'b', 'c'].map(item);
+    q._queue.push(...items);
+    q._cap(1);
+    assert.deepEqual(items.map((p) => p.settled), [{ accepted: false }, { accepted: false }, undefined]);
   });
 
   test('a purge takes everything queued, settles it as not accepted, reports nothing and cancels the retry', () => {
