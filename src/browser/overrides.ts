@@ -253,7 +253,9 @@ function apply(ctx: OverrideContext, own: OptimizationState): ReturnType<Overrid
     if (at >= 0) selected[at] = forced;
     else selected.unshift(forced);
     for (const [key, values] of ctx.catalog.get(id)?.flags ?? []) {
-      changes = setChange(changes, key, values[index] ?? values[0] ?? null, { experienceId: id, variantIndex: index });
+      // A variant's value may be JSON null (the API answers it so); only a missing one is the baseline's.
+      const value = values[index];
+      changes = setChange(changes, key, value !== undefined ? value : values[0] ?? null, { experienceId: id, variantIndex: index });
     }
   }
   for (const [key, value] of ctx.choices.flags) {
