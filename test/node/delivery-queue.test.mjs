@@ -130,6 +130,7 @@ describe('what leaves the queue without being delivered', () => {
   });
 
   test('without an onDrop, capped events are settled as not accepted all the same', () => {
+    /** @type {any} */
     const rt = { ...runtime(), config: {} };
     const q = queue(rt);
     const items = ['a', 'b', 'c'].map(item);
