@@ -5,7 +5,7 @@
 // a reload in the same tab, closing, and a strict style-src Content-Security-Policy.
 import { PREVIEW_SESSION_KEY } from '../../src/browser/overrides.js';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState, insightsEventsFor, requestsFor, sleep, uniqueOrg, waitFor } from '../helpers/browser.js';
+import { clearBrowserState, insightsEventsFor, requestsFor, uniqueOrg, waitFor } from '../helpers/browser.js';
 import { button, choose, control, durableState, openFixture, panelText, TEASER } from '../helpers/preview.js';
 
 export function runPreviewPageSuite(build: 'src' | 'umd'): void {
@@ -26,12 +26,11 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
   /** The bundle's <script> elements for the panel's chunk: inserted the moment the chunk is asked for. */
   const chunkScripts = (doc: Document) => doc.querySelectorAll('script[src$="/optimization.preview.js"]').length;
   /**
-   * Until a panel the page might have opened by itself would show. Through the bundle nothing is left
-   * to wait for: asking for the chunk inserts its <script> at once (checked with chunkScripts). A
-   * module import (src) leaves no trace before it is fetched and no promise of the page covers it:
-   * the one fixed wait left here.
+   * The page did not ask for the panel by itself: its runtime decides that while it starts (the
+   * fixture counts its preview() calls), and through the bundle asking inserts the chunk's <script>
+   * at once — so nothing is left to wait for.
    */
-  const autoOpenSettled = () => (build === 'umd' ? Promise.resolve() : sleep(200));
+  const notAskedFor = (win: Window) => equal((win as unknown as { previewCalls: number }).previewCalls, 0, 'the page never called preview()');
 
   describe(`preview panel on a page (${build})`, () => {
     beforeEach(clearBrowserState);
@@ -41,6 +40,7 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       const p = await page('?ctfl-preview');
       const panel = await p.panel();
       equal(chunkLoads(p.win).length, 1, 'the panel\'s module was fetched once');
+      equal((p.win as unknown as { previewCalls: number }).previewCalls, 1, 'the runtime asked for it once, by itself');
       ok(panelText(panel).includes(p.win.optimization.state.profile.id), 'it shows this visitor');
       await choose(panel, TEASER.experience, p.own === 0 ? 'Variant 1' : 'Baseline');
       equal(p.teaser().dataset.ctflVariantIndex, String(1 - p.own));
@@ -51,7 +51,7 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
 
     it('a query that merely contains the text (utm_content=ctfl-preview-test) does not open it', async () => {
       const p = await page('?utm_content=ctfl-preview-test&x=ctfl-preview');
-      await autoOpenSettled();
+      notAskedFor(p.win);
       equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null);
       equal(chunkLoads(p.win).length, 0);
@@ -59,7 +59,7 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
 
     it('optimization.preview() opens it on a page without ?ctfl-preview; the chunk loads only then', async () => {
       const p = await page();
-      await autoOpenSettled();
+      notAskedFor(p.win);
       equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null);
       equal(chunkLoads(p.win).length, 0, 'a visitor\'s page never fetches the panel');
@@ -111,7 +111,7 @@ export function runPreviewPageSuite(build: 'src' | 'umd'): void {
       await p.navigate('');
       await waitFor(() => p.teaser()?.dataset.ctflExperienceId === TEASER.experience, 6000, 'the decision');
       equal(p.teaser().dataset.ctflVariantIndex, String(p.own));
-      await autoOpenSettled();
+      notAskedFor(p.win);
       equal(chunkScripts(p.doc), 0);
       equal(p.doc.querySelector('ctfl-preview-panel'), null, 'no panel');
       equal(chunkLoads(p.win).length, 0, 'and no chunk');
