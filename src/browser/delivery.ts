@@ -9,6 +9,7 @@
  * script-tag bundle); `rt` is the runtime that owns the queue (optimization.ts).
  */
 import type { DroppedEvents } from './config.js';
+import { withLock } from './locks.js';
 import type { ContentfulOptimization } from './optimization.js';
 import type { Ev } from './queue-store.js';
 import { HISTORY } from './calls.js';
@@ -67,6 +68,14 @@ export abstract class DeliveryQueue<T extends Queued> {
   _afterResume(pass: Pass): Promise<void> | undefined {
     const resuming = this._rt._resuming;
     return resuming && pass < LAST ? resuming.then(() => this._flush(pass)) : undefined;
+  }
+
+  /**
+   * One delivery at a time across the tabs of this site (Web Locks where available). A lock that is
+   * not granted in time (held by a page in the back/forward cache) or cannot be had is done without.
+   */
+  _locked(fn: () => Promise<void>): Promise<void> {
+    return withLock(`ctfl-opt-flush:${this._rt.config.clientId}`, fn);
   }
 
   /** Tries again after the backoff (a longer Retry-After wins); never once the runtime is destroyed. */

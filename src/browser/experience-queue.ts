@@ -46,7 +46,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
     // The first pass leaves at once: it waits neither for the persisted queues (adopted behind it)
     // nor for the lock (another tab's request of the same moment may make a second profile for a new
     // visitor; its id reaches the other tabs, which follow it from then on).
-    const locked = this.#first ? (fn: () => Promise<void>) => fn() : (fn: () => Promise<void>) => rt._locked(fn);
+    const locked = this.#first ? (fn: () => Promise<void>) => fn() : (fn: () => Promise<void>) => this._locked(fn);
     this.#first = false;
     try {
       await locked(async () => {
@@ -63,7 +63,7 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
           const batch = this._out = this._queue.splice(0, 200);
           store.set({ requestState: { status: 'pending' } });
           const res = await sendExperienceEvents({
-            ...rt._apiBase(),
+            ...this._apiBase(),
             profileId: rt._continuity._profileId(store.value),
             events: batch.map((p) => p.event),
             features: rt.config.enabledFeatures,
@@ -122,6 +122,15 @@ export class ExperienceQueue extends DeliveryQueue<PendingExperience> {
         else this.#settleWaiting();
       }
     }
+  }
+
+  /** Where and how Experience requests go (also refresh()'s read). */
+  _apiBase() {
+    const c = this._rt.config;
+    return {
+      baseUrl: c.experienceBaseUrl, clientId: c.clientId, environment: c.environment,
+      locale: c.locale, fetch: this._rt._fetch, timeoutMs: c.timeoutMs, ip: c.ip,
+    };
   }
 
   /** An answer (or a failure that is not retried) published: profile, selections and changes as one snapshot. */

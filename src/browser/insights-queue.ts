@@ -62,7 +62,7 @@ export class InsightsQueue extends DeliveryQueue<PendingInsights> {
     this._out = ready;
     const purges = rt._purges;
     let failed = false;
-    return this._pass = rt._locked(async () => {
+    return this._pass = this._locked(async () => {
       for (const c of chunks(ready, pass === LAST ? CHUNK_BYTES : 8 * CHUNK_BYTES)) {
         // Purged (consent(false), reset()) while waiting for the lock or a previous chunk: what has
         // not left yet never does.

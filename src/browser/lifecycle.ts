@@ -8,6 +8,9 @@ import { FORCED, LAST } from './delivery.js';
 import { listen } from './listen.js';
 import type { ContentfulOptimization } from './optimization.js';
 import { currentRuntime, provideRuntime } from './registry.js';
+import { loadChunk } from './chunks.js';
+import { parts } from './parts.js';
+import * as recovery from './queue-recovery.js';
 
 export function followLifecycle(rt: ContentfulOptimization, teardown: Array<() => void>): void {
   const win = rt._win;
@@ -36,7 +39,7 @@ export function followLifecycle(rt: ContentfulOptimization, teardown: Array<() =
     away();
     if (e.persisted) rt._queues.suspend();
   });
-  on(win, 'pageshow', (e: PageTransitionEvent) => { rt._leaving = false; if (e.persisted) void rt._recover(true); });
+  on(win, 'pageshow', (e: PageTransitionEvent) => { rt._leaving = false; if (e.persisted) void recoverQueues(rt, true); });
   const timer = setInterval(() => void ins._flush(), rt.config.insights.flushIntervalMs);
   teardown.push(() => clearInterval(timer));
   // A profile that appears later releases Insights events that were waiting for one.
@@ -71,4 +74,17 @@ export function shutDown(rt: ContentfulOptimization): void {
   for (const off of rt._teardown.splice(0)) off();
   exp._reset();
   ins._reset();
+}
+
+/**
+ * The durable queues taken up again (queue-recovery.ts; in the script-tag bundle from its deferred
+ * chunk): adopted when the runtime starts, or — `back` — on return from the back/forward cache,
+ * when nothing leaves until it is known what another page took over meanwhile (delivery.ts).
+ */
+export function recoverQueues(rt: ContentfulOptimization, back?: boolean): Promise<void> {
+  const run = (r: typeof recovery) => (back ? r.resume : r.restore)(rt);
+  const p: Promise<void> = __UMD__ ? loadChunk('deferred').then(() => parts.recovery && run(parts.recovery), () => {}) : run(recovery);
+  if (!back) return p;
+  const resuming = rt._resuming = p.finally(() => { if (rt._resuming === resuming) rt._resuming = undefined; });
+  return resuming;
 }

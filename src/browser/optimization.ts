@@ -22,19 +22,17 @@ import { createStore, type Observable, type Store, type Unsubscribe } from '../c
 import { experienceCall, insightsCall, refuse, viewCall } from './calls.js';
 import { configWarnings, resolveConfig, type DroppedEvents, type OptimizationConfig, type ResolvedConfig } from './config.js';
 import { DurableQueues } from './durable-queues.js';
-import { withLock } from './locks.js';
 import { FORCED } from './delivery.js';
 import { ExperienceQueue } from './experience-queue.js';
 import { InsightsQueue } from './insights-queue.js';
 import { initialState } from './initial-state.js';
-import * as recovery from './queue-recovery.js';
 import { provideRuntime } from './registry.js';
 import { StateEntries } from './state-entries.js';
 import { Continuity } from './continuity.js';
 import { loadChunk } from './chunks.js';
 import { parts } from './parts.js';
 import { trackCurrentPage, type RouteMemory } from './route-page.js';
-import { followLifecycle, shutDown } from './lifecycle.js';
+import { followLifecycle, recoverQueues, shutDown } from './lifecycle.js';
 import { syncTabs, type SyncMessage } from './tab-sync.js';
 import { adoptCookie, resetVisitor, setConsent } from './visitor.js';
 import { createKeyValueStore, DebugFlag, STORAGE_KEYS, type KeyValueStore } from './storage.js';
@@ -132,7 +130,7 @@ export class ContentfulOptimization {
       continuity._persist(this._store.value, true);
       this._stateEntries.load();
     }
-    this.ready = persisting ? this._recover() : Promise.resolve();
+    this.ready = persisting ? recoverQueues(this) : Promise.resolve();
     followLifecycle(this, this._teardown);
     this._post = syncTabs(this, ls, this._syncTeardown);
     provideRuntime(this);
@@ -248,7 +246,7 @@ export class ContentfulOptimization {
     // The script-tag bundle reads profiles with its deferred chunk.
     const read = __UMD__ ? await loadChunk('deferred').then(() => parts.readProfile, () => undefined) : readProfile;
     if (!read) return { accepted: false };
-    const res = await read({ ...this._apiBase(), profileId });
+    const res = await read({ ...this._exp._apiBase(), profileId });
     if (generation !== this._generation) return { accepted: false };
     return this._exp._apply(res);
   }
@@ -321,33 +319,6 @@ export class ContentfulOptimization {
 
   // ---------------------------------------------------------------------------------------------
   // Internals the delivery queues share
-
-  /** @internal */
-  _apiBase() {
-    return {
-      baseUrl: this.config.experienceBaseUrl, clientId: this.config.clientId, environment: this.config.environment,
-      locale: this.config.locale, fetch: this._fetch, timeoutMs: this.config.timeoutMs, ip: this.config.ip,
-    };
-  }
-
-  /**
-   * One delivery at a time across the tabs of this site (Web Locks where available). A lock that is
-   * not granted in time (held by a page in the back/forward cache) or cannot be had is done without.
-   * @internal
-   */
-  _locked(fn: () => Promise<void>): Promise<void> {
-    return withLock(`ctfl-opt-flush:${this.config.clientId}`, fn);
-  }
-
-  /** @internal Durable queues taken up again (queue-recovery.ts): adopted (`back` false), or back from the back/forward cache. */
-  _recover(back?: boolean): Promise<void> {
-    const run = (r: typeof recovery) => (back ? r.resume : r.restore)(this);
-    const p: Promise<void> = __UMD__ ? loadChunk('deferred').then(() => parts.recovery && run(parts.recovery), () => {}) : run(recovery);
-    if (!back) return p;
-    // Until it is known what another page took over meanwhile, nothing leaves (delivery.ts).
-    const resuming = this._resuming = p.finally(() => { if (this._resuming === resuming) this._resuming = undefined; });
-    return resuming;
-  }
 
   /** @internal Mirrors the queues (in flight included) to IndexedDB, once per task, with persistence consent only. */
   _save(): void {
