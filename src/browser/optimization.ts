@@ -15,7 +15,7 @@ import {
 import { createLogger, type Logger } from '../core/log.js';
 import type { IdentifyPayload, PagePayload, ScreenPayload, TrackPayload } from '../core/payloads.js';
 import {
-  getFlag, getFlagChange, getMergeTagValue, resolveByBaselineId, resolveEntryJson, type ContentfulEntry,
+  getFlag, getFlagChange, getMergeTagValue, resolveOptimizedEntry as resolveFrom, type ContentfulEntry,
 } from '../core/resolve.js';
 import type { Json, SelectedOptimization } from '../core/wire.js';
 import { createStore, type Observable, type Store, type Unsubscribe } from '../core/store.js';
@@ -344,9 +344,6 @@ export class ContentfulOptimization {
     this._save();
   }
 }
-
-const resolveFrom = (entry: string | ContentfulEntry, selected: OptimizationState['selectedOptimizations']) =>
-  typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
 
 /** The state with preview overrides applied (for the resolvers only). */
 function shownState(s: OptimizationState): Pick<OptimizationState, 'selectedOptimizations' | 'changes'> {

@@ -22,7 +22,8 @@ export function setConsent(rt: ContentfulOptimization, choice: boolean | Consent
   }
   if (c.events === false) purgeQueues(rt, 'consent revoked');
   if (c.persistence === false) {
-    void rt._queues.clear();
+    // The persisted queues go (purgeQueues() has cleared them already when events went too).
+    if (c.events !== false) void rt._queues.clear();
     continuity._clear();
     entries.clearDurable();
   }

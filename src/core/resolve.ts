@@ -130,3 +130,12 @@ export function getFlag(key: string, changes: readonly Change[] | undefined): Js
 export function getFlagChange(key: string, changes: readonly Change[] | undefined): Change | undefined {
   return changes?.find((c) => c.key === key);
 }
+
+/**
+ * The variant of an entry — a baseline entry id, or a Contentful entry that links its experiences in
+ * `fields.nt_experiences` — under these selected optimizations (the reference SDK's
+ * `resolveOptimizedEntry`).
+ */
+export function resolveOptimizedEntry(entry: string | ContentfulEntry, selected: readonly SelectedOptimization[] | undefined): EntryDecision {
+  return typeof entry === 'string' ? resolveByBaselineId(entry, selected) : resolveEntryJson(entry, selected);
+}
