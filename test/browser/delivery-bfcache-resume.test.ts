@@ -5,16 +5,10 @@
 // page cannot produce for real), and the test itself plays the next page: while this one is away it
 // adopts its persisted queue (deletes its key in IndexedDB), as another page of the site does.
 // Then the page comes back and is flushed at once — before it could have learnt what was taken.
-import { createStore, del, entries } from 'idb-keyval';
+import { del } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
-import { clearBrowserState, createRuntime, destroyRuntimes, insightsEventsFor, SPACE, uniqueOrg, waitFor } from '../helpers/browser.js';
-
-const click = { componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: 0 };
-const QUIET = { flushIntervalMs: 60_000, batchSize: 10_000 };
-const queueDb = () => createStore('ctfl-optimization-queue', 'queues');
-const keysOf = async (org: string) => (await entries<string, { i: Array<{ event: { messageId: string } }> }>(queueDb())).filter(([k]) => String(k).startsWith(`${org}:`));
-const clickIds = (sdk: { state: { events: ReadonlyArray<{ api: string; type: string; messageId: string }> } }) =>
-  sdk.state.events.filter((e) => e.api === 'insights').map((e) => e.messageId);
+import { clearBrowserState, createRuntime, destroyRuntimes, insightsEventsFor, uniqueOrg, waitFor } from '../helpers/browser.js';
+import { emittedIds, heroClick as click, persistedEntries, QUIET, queueDb } from '../helpers/queues.js';
 
 describe('delivery: back from the back/forward cache', () => {
   beforeEach(clearBrowserState);
@@ -26,9 +20,9 @@ describe('delivery: back from the back/forward cache', () => {
     ok((await sdk.page()).data, 'a profile for the Insights events');
     await sdk.ready;
     for (let i = 0; i < 3; i++) await sdk.trackClick(click);
-    const before = clickIds(sdk);
+    const before = emittedIds(sdk, 'insights');
     const written = await waitFor(async () => {
-      const [key] = await keysOf(org);
+      const [key] = await persistedEntries(org);
       return key && key[1].i.length === 3 ? key : undefined;
     }, 3000, 'the three clicks in the persisted queue');
 
@@ -42,7 +36,7 @@ describe('delivery: back from the back/forward cache', () => {
     await sdk.trackClick(click);
     await flushed;
     await sdk.flush();
-    const after = clickIds(sdk).filter((id) => !before.includes(id));
+    const after = emittedIds(sdk, 'insights').filter((id) => !before.includes(id));
     equal(after.length, 1);
 
     const sent = await waitFor(async () => {

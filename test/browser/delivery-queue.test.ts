@@ -3,25 +3,14 @@
 // retries (Retry-After, 4xx drops), beacon chunks under 64 KB, one flush at a time and tabs in step.
 // Two runtimes of one organization in one page stand in for two tabs: they share IndexedDB, Web
 // Locks and BroadcastChannel exactly as two tabs of the origin do (the e2e suite uses real tabs).
-import { createStore, entries } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceEventsFor, experienceRequestsFor, goOffline, goOnline, injectFault, insightsEventsFor,
-  insightsRequestsFor, SPACE, uniqueOrg, waitFor, whileHidden, within,
+  insightsRequestsFor, uniqueOrg, waitFor, whileHidden, within,
 } from '../helpers/browser.js';
 import type { DroppedEvents } from '../../src/browser/optimization.js';
 import { parts } from '../../src/browser/parts.js';
-
-const click = { componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: 0 };
-const QUIET = { flushIntervalMs: 60_000, batchSize: 10_000 };
-const queueDb = () => createStore('ctfl-optimization-queue', 'queues');
-/** The persisted queues of an organization: every tab's key, merged. */
-async function persisted(org: string) {
-  const all = (await entries<string, { e: any[]; i: any[] }>(queueDb())).filter(([k]) => String(k).startsWith(`${org}:`));
-  return { keys: all.length, e: all.flatMap(([, v]) => v.e.map((x) => x.messageId)), i: all.flatMap(([, v]) => v.i.map((x) => x.event.messageId)) };
-}
-const ids = (sdk: { state: { events: ReadonlyArray<{ api: string; messageId: string }> } }, api: string) =>
-  sdk.state.events.filter((e) => e.api === api).map((e) => e.messageId);
+import { emittedIds as ids, heroClick as click, persisted, QUIET } from '../helpers/queues.js';
 
 describe('delivery: persisted queues', () => {
   beforeEach(clearBrowserState);

@@ -8,14 +8,14 @@
 import { createStore, set as idbSet } from 'idb-keyval';
 import { deepEqual, equal, ok } from '../helpers/assert.js';
 import {
-  clearBrowserState, createRuntime, destroyRuntimes, EMULATOR, experienceEventsFor, fakeClock, insightsEventsFor, restoreClocks, SPACE,
+  clearBrowserState, createRuntime, destroyRuntimes, EMULATOR, experienceEventsFor, fakeClock, insightsEventsFor, restoreClocks,
   tickUntil, uniqueOrg, waitFor, watchPageErrors,
 } from '../helpers/browser.js';
 import { pageEvents, shownText, unmountAll } from '../helpers/elements.js';
+import { heroClick as click } from '../helpers/queues.js';
 
 const BUNDLE = '/dist/optimization.umd.js';
 const api = `data-experience-url="${EMULATOR}" data-insights-url="${EMULATOR}"`;
-const click = { componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: 0 };
 
 /**
  * Keeps a readwrite transaction on `storeName` open (a request loop) until the returned function is

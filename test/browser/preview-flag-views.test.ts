@@ -5,14 +5,12 @@
 import { ContentfulOptimization } from '../../src/browser/optimization.js';
 import { defineElements } from '../../src/elements/index.js';
 import { deepEqual, ok } from '../helpers/assert.js';
-import { clearBrowserState } from '../helpers/browser.js';
+import { afterNextRender, clearBrowserState } from '../helpers/browser.js';
 import { insightsOf, mount, runtimeFactory, unmountAll, waitFor, waitForInsights } from '../helpers/elements.js';
 import { choose, TEASER } from '../helpers/preview.js';
 
 defineElements();
 const runtimes = runtimeFactory(() => ContentfulOptimization);
-/** Two animation frames: layout, then the ResizeObserver callbacks that follow it, have run. */
-const frames = () => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
 
 describe('<ctfl-flag> under a preview override', () => {
   beforeEach(clearBrowserState);
@@ -39,7 +37,7 @@ describe('<ctfl-flag> under a preview override', () => {
     await waitFor(() => teaser.dataset.ctflVariantIndex === String(1 - own) && teaser.hasAttribute('data-ctfl-override'), 4000, 'the overridden branch');
     const shown = await waitFor(() => [...teaser.querySelectorAll<HTMLElement>('ctfl-flag')].find((f) => f.checkVisibility?.() !== false), 4000, 'the flag in it');
     ok(!shown.hasAttribute('data-ctfl-override'), 'the flag\'s own value is the visitor\'s');
-    await frames();
+    await afterNextRender();
     const views = (await insightsOf(sdk)).filter((e) => e.componentType === 'Variable');
     deepEqual(views.length, 1, 'only the flag outside the entry was tracked');
   });

@@ -6,7 +6,7 @@ export class AssertionError extends Error {}
  * undefined (also as an object's value or an array item), NaN, ±Infinity, -0, bigint, functions,
  * Dates, Maps, Sets, RegExps and Errors — so a failure never reads "expected {}, got {}".
  */
-export function show(v: unknown, seen: object[] = []): string {
+function show(v: unknown, seen: object[] = []): string {
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (typeof v === 'bigint') return `${v}n`;

@@ -248,7 +248,7 @@ export function watchFetch(prefix: string, win: Window = window): { read(): Prom
  * browser's to deliver, after the page let go of it: no runtime promise covers it, so a test that
  * proves nothing left the page checks that nothing was handed over, besides what the API received.
  */
-export function recordBeacons(win: Window = window): { calls: string[]; restore(): void } {
+function recordBeacons(win: Window = window): { calls: string[]; restore(): void } {
   const nav = win.navigator;
   const real = nav.sendBeacon;
   const calls: string[] = [];

@@ -45,7 +45,7 @@ class Page {
    *   goto(url: string, timeout?: number): Promise<void>, reload(timeout?: number): Promise<void>,
    *   close(opts: { runBeforeUnload?: boolean }): Promise<void>, url(): Promise<string>,
    *   cookies(): Promise<ReturnType<typeof cookie>[]>,
-   *   press(key: string): Promise<void>, type(text: string): Promise<void>,
+   *   press(key: string): Promise<void>,
    *   setViewportSize(size: Viewport): Promise<void>, screenshot(opts: { path: string, fullPage?: boolean }): Promise<void>,
    * }} impl
    */
@@ -118,7 +118,6 @@ class Page {
   async press(key) { await this.#collect(); await this.impl.press(key); }
 
   /** Types `text` where the focus is, a key press per character. */
-  async type(text) { await this.#collect(); await this.impl.type(text); }
 
   /** Sizes the page's viewport (CSS pixels; the window around it in WebKit). */
   setViewportSize(size) { return this.impl.setViewportSize(size); }
@@ -241,7 +240,6 @@ async function launchChromium() {
             url: async () => p.url(),
             cookies: () => context.cookies(),
             press: (key) => p.keyboard.press(key),
-            type: (text) => p.keyboard.type(text),
             setViewportSize: (size) => p.setViewportSize(size),
             screenshot: async ({ path, fullPage }) => { await p.screenshot({ path, fullPage }); },
           }, context);
@@ -298,7 +296,6 @@ async function launchFirefox() {
               await p.keyboard.press(last);
               for (const m of parts.reverse()) await p.keyboard.up(m);
             },
-            type: (text) => p.keyboard.type(text),
             setViewportSize: (size) => p.setViewport(size),
             screenshot: async ({ path, fullPage }) => { await p.screenshot({ path: /** @type {`${string}.png`} */ (path), fullPage }); },
           }, context);
@@ -391,11 +388,6 @@ async function launchWebKit() {
             press: (key) => inWindow(handle, async () => {
               const parts = keyParts(key).map(webdriverKey);
               const actions = [...parts.map((value) => ({ type: 'keyDown', value })), ...parts.reverse().map((value) => ({ type: 'keyUp', value }))];
-              await b.performActions([{ type: 'key', id: 'keyboard', actions }]);
-              await b.releaseActions();
-            }),
-            type: (text) => inWindow(handle, async () => {
-              const actions = [...text].flatMap((value) => [{ type: 'keyDown', value }, { type: 'keyUp', value }]);
               await b.performActions([{ type: 'key', id: 'keyboard', actions }]);
               await b.releaseActions();
             }),

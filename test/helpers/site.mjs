@@ -9,6 +9,7 @@
 // The HTML recorded is what the server sent, before the script was added. A test can also hold or
 // answer chosen requests itself (`route`), as request interception in a driver would.
 import { createServer, request as httpRequest } from 'node:http';
+import { waitFor } from './wait.mjs';
 
 const INIT_PATH = '/__e2e/init.js';
 const PROBLEMS_KEY = '__e2e_problems__';
@@ -178,12 +179,8 @@ export async function startSite(target, { initScript = '' } = {}) {
      * The first exchange after `since` (a `mark()`) that `test` picks, once the browser has had it
      * (the answer's status and headers are in).
      */
-    async waitFor(test, { since = 0, timeout = 10_000 } = {}) {
-      for (const end = Date.now() + timeout; ; await new Promise((r) => setTimeout(r, 25))) {
-        const found = exchanges.find((e) => e.seq > since && test(e));
-        if (found) return found;
-        if (Date.now() > end) throw new Error(`timed out (${timeout} ms) waiting for an exchange: ${String(test)}`);
-      }
+    waitFor(test, { since = 0, timeout = 10_000 } = {}) {
+      return waitFor(() => exchanges.find((e) => e.seq > since && test(e)), timeout, `an exchange: ${String(test)}`, 25);
     },
     /** A position in the record: `since(mark)` gives what came after it. */
     mark: () => seq,
