@@ -84,6 +84,20 @@ function init(config: OptimizationConfig): ContentfulOptimization {
   Object.defineProperty(sdk, 'push', { value: (fn: Callback) => run(fn, sdk), enumerable: false });
   g.optimization = sdk;
   for (const fn of queued) run(fn, sdk);
+  if (config.autoPage !== false) {
+    if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
+    else {
+      void sdk.page();
+      // The request leaves now, not after the rest of this script: what the stub's callbacks queued goes with it.
+      void sdk._exp._flush();
+    }
+    // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only), from
+    // the deferred chunk; a route change made before it arrives is reported when it does.
+    if (config.autoPage !== 'load') {
+      const since = { route: routeKeyOf(location), url: location.href };
+      loadChunk('deferred').then(() => parts.trackRouteChanges?.(sdk, window, since), warnOf);
+    }
+  }
   // `?ctfl-preview` in the URL (that parameter, not any query that contains the text, e.g.
   // utm_content=ctfl-preview-test), or a preview session in this tab (a reload, the next page): the
   // preview panel, from its own chunk.
@@ -92,16 +106,6 @@ function init(config: OptimizationConfig): ContentfulOptimization {
       sdk.preview().catch(warnOf);
     }
   } catch { /* no sessionStorage here: no preview session either */ }
-  if (config.autoPage !== false) {
-    if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
-    else void sdk.page();
-    // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only), from
-    // the deferred chunk; a route change made before it arrives is reported when it does.
-    if (config.autoPage !== 'load') {
-      const since = { route: routeKeyOf(location), url: location.href };
-      loadChunk('deferred').then(() => parts.trackRouteChanges?.(sdk, window, since), warnOf);
-    }
-  }
   return sdk;
 }
 
