@@ -106,7 +106,7 @@ export class ContentfulOptimization {
     // Configuration warnings are diagnostics: the script-tag bundle reports them once its deferred
     // chunk is here, a moment after the first request.
     const warn = (check: typeof configWarnings) => { for (const w of check(config)) this._log.warn('E009', w); };
-    if (__UMD__) queueMicrotask(() => void loadChunk('deferred').then(() => parts.configWarnings && warn(parts.configWarnings), () => {}));
+    if (__UMD__) void loadChunk('deferred').then(() => parts.configWarnings && warn(parts.configWarnings), () => {});
     else warn(configWarnings);
     this._fetch = deps.fetch ?? win.fetch.bind(win);
     const { clientId, stateEntries } = this.config;
