@@ -5,7 +5,7 @@
 //
 //   node scripts/bench.mjs            full run (≥ 20 runs per page-load scenario); a few minutes
 //   node scripts/bench.mjs --smoke    a few runs of everything into bench/tmp/smoke/ (< 60 s; CI)
-//   options: --out DIR, --runs N (page loads), --only weight,paint,swap,queue,emulator, --no-build
+//   options: --out DIR, --runs N (page loads), --only weight,paint,steps,swap,queue,emulator, --no-build
 //
 // Exits non-zero when any section fails (a page error, a wrong swap, a missing build, …).
 import { spawnSync } from 'node:child_process';
@@ -19,6 +19,7 @@ import { chromiumPath, chromiumArgs } from './chromium.mjs';
 import { benchWeight } from './bench/weight.mjs';
 import { startBenchSite } from './bench/pages.mjs';
 import { benchPaint } from './bench/paint.mjs';
+import { benchFirstRequest, buildMarkedBundle } from './bench/first-request.mjs';
 import { benchSwap } from './bench/swap.mjs';
 import { benchQueue } from './bench-queue.mjs';
 import { benchEmulator } from './bench-emulator.mjs';
@@ -95,19 +96,20 @@ let browser, emulator, site, setupError;
 try {
   // A browser, emulator or site that does not start fails the sections that need it (reported).
   try {
-    if (wanted('paint') || wanted('swap') || wanted('queue')) {
+    if (wanted('paint') || wanted('swap') || wanted('queue') || wanted('steps')) {
       browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs, headless: true });
       report.machine.chromium = browser.version();
     }
-    if (wanted('paint') || wanted('swap')) {
+    if (wanted('paint') || wanted('swap') || wanted('steps')) {
       emulator = await startEmulator(['--latency', String(LATENCY_MS)]);
-      site = await startBenchSite({ emulatorUrl: emulator.url });
+      site = await startBenchSite({ emulatorUrl: emulator.url, markedBundle: wanted('steps') ? await buildMarkedBundle() : undefined });
     }
   } catch (error) {
     setupError = error;
   }
   const ready = () => { if (setupError) throw setupError; };
   await section('paint', async () => { ready(); return { result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, warmup: !smoke, log })), referencePageBundleBytes: site.referenceBundleBytes } }; });
+  await section('steps', async () => { ready(); return { result: await benchFirstRequest({ browser, siteUrl: site.url, runs: plan.paintRuns }) }; });
   await section('swap', async () => { ready(); return { result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, warmup: !smoke, log }) }; });
   // The queue benchmark starts its own emulator (no added latency), as scripts/bench-queue.mjs does.
   await section('queue', async () => {

@@ -55,13 +55,14 @@ const clientHero = (attrs) => `<ctfl-optimized-entry class="hero" ${attrs}>
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * @param {{ emulatorUrl: string }} options
+ * @param {{ emulatorUrl: string, markedBundle?: string }} options `markedBundle`: the bundle with
+ *   step marks (first-request.mjs), served as /dist-marked/optimization.umd.js for /marked.html.
  * @returns {Promise<{ url: string, referenceBundleBytes: number, close: () => Promise<void> }>}
  */
-export async function startBenchSite({ emulatorUrl }) {
+export async function startBenchSite({ emulatorUrl, markedBundle }) {
   // Both consents given, as the reference SDK's page (no consent gate on page events) behaves.
   // `?persist=0` (diagnostic): persistence consent withheld, so nothing is read from IndexedDB first.
-  const ourScript = (extra = '', persist = true) => `<script src="/dist/optimization.umd.js" data-client-id="${ORG_OURS}" data-environment="main"
+  const ourScript = (extra = '', persist = true, dir = 'dist') => `<script src="/${dir}/optimization.umd.js" data-client-id="${ORG_OURS}" data-environment="main"
     data-experience-url="${esc(emulatorUrl)}" data-insights-url="${esc(emulatorUrl)}" data-consent="true" data-persistence-consent="${persist}"${extra}></script>
 <script>window.__headScriptDone = performance.now();</script>`;
   const referenceScript = (extra = {}) => `<script>window.benchConfig = ${JSON.stringify({ clientId: ORG_REFERENCE, environment: 'main', url: emulatorUrl, ...extra }).replace(/</g, '\\u003c')};</script>
@@ -92,6 +93,11 @@ export async function startBenchSite({ emulatorUrl }) {
       return page('', `<ctfl-optimized-entry class="hero">${VARIANT_HTML}</ctfl-optimized-entry>`);
     },
     '/ours.html': async (req) => page(ourScript('', new URL(req.url, 'http://x').searchParams.get('persist') !== '0'), clientHero(`entry-id="${BASELINE_ID}"`)),
+    // The new visitor's page with the bundle that marks its steps (first-request.mjs).
+    '/marked.html': async () => page(ourScript('', true, 'dist-marked'), clientHero(`entry-id="${BASELINE_ID}"`)),
+    // The same page whose blocking script, our code compiled but not run, only does what the first
+    // request cannot do without: read the cookie and localStorage, then call fetch() (first-request.mjs's floor).
+    '/minimal.html': async () => page(`<script src="/minimal.js"></script>\n<script>window.__headScriptDone = performance.now();</script>`, clientHero(`entry-id="${BASELINE_ID}"`)),
     '/reference.html': async () => page(referenceScript(), clientHero('style="visibility: hidden"')),
     // Server handoff with our server entry: the server decides and renders, the browser adopts.
     '/handoff/ours.html': async (req, res) => {
@@ -144,9 +150,18 @@ export async function startBenchSite({ emulatorUrl }) {
         res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(Buffer.concat([RUN_MARK, referenceBundle]));
         return;
       }
-      if (pathname.startsWith('/dist/')) {
+      if (pathname === '/minimal.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(await minimalScript(emulatorUrl));
+        return;
+      }
+      if (pathname === '/dist-marked/optimization.umd.js' && markedBundle) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(Buffer.concat([RUN_MARK, Buffer.from(markedBundle)]));
+        return;
+      }
+      const distPath = /^\/dist(?:-marked)?\//.exec(pathname)?.[0];
+      if (distPath) {
         const dist = join(root, 'dist');
-        const file = normalize(join(dist, decodeURIComponent(pathname.slice(6))));
+        const file = normalize(join(dist, decodeURIComponent(pathname.slice(distPath.length))));
         const body = file.startsWith(dist + sep) ? await readFile(file).catch(() => null) : null;
         if (!body) { res.writeHead(404).end(); return; }
         // The blocking bundle starts with the bench's mark, as the reference's page script does.
@@ -169,6 +184,28 @@ export async function startBenchSite({ emulatorUrl }) {
     referenceBundleBytes: referenceBundle.length,
     close: () => new Promise((resolve) => { http.close(() => resolve()); http.closeAllConnections(); }),
   };
+}
+
+/**
+ * The floor of the first request on this machine: a script that reads the cookie and localStorage
+ * and sends a page event, then carries dist/optimization.umd.js unrun (so compiling it costs what
+ * ours does), marked like the marked bundle (first-request.mjs).
+ */
+async function minimalScript(emulatorUrl) {
+  const bundle = await readFile(join(root, 'dist', 'optimization.umd.js'), 'utf8');
+  const url = `${emulatorUrl}/v2/organizations/${ORG_OURS}/environments/main/profiles`;
+  const code = `${RUN_MARK}(function () {
+  var c = document.cookie;
+  performance.mark('ctfl-step:cookie-read-end');
+  var id = localStorage.getItem('ctfl-opt-minimal');
+  var body = JSON.stringify({ events: [{ type: 'page', channel: 'web', messageId: String(Math.random()), timestamp: new Date().toISOString(), originalTimestamp: new Date().toISOString(), sentAt: new Date().toISOString(), context: { page: { url: location.href, path: location.pathname, title: document.title, referrer: document.referrer, search: location.search, query: {} }, locale: 'en-US', library: { name: 'minimal', version: '0' } }, properties: {}, anonymousId: id || c.length + '' }] });
+  performance.mark('ctfl-step:fetch');
+  fetch(${JSON.stringify(url)}, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body, keepalive: true, credentials: 'omit' }).catch(function () {});
+})();
+`;
+  // Our code after it, compiled but never run: compiling a script this large makes its first
+  // document.cookie read slower too (1 ms after a comment of the same size, about 5 ms after this).
+  return `${code}if (0) {\n${bundle}\n}\n`;
 }
 
 /**

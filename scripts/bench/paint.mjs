@@ -87,6 +87,7 @@ async function measureIn(context, siteUrl, { url, prime }) {
       const before = window.__frames.slice(0, i);
       const nav = performance.getEntriesByType('navigation')[0];
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+      const profiles = () => performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name));
       return {
         ttpcMs: window.__frameTimes[i],
         baselineFrames: before.filter((f) => f === baseline).length,
@@ -98,7 +99,9 @@ async function measureIn(context, siteUrl, { url, prime }) {
         fcpMs: fcp ? fcp.startTime : null,
         headScriptDoneMs: window.__headScriptDone ?? null,
         // When the browser's first Experience API request left (none on a handed-off page of ours).
-        requestStartMs: performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name))?.startTime ?? null,
+        requestStartMs: profiles()?.startTime ?? null,
+        // When its answer had arrived.
+        responseEndMs: profiles()?.responseEnd ?? null,
         // When the blocking script had arrived, and when its first statement ran (the bench's mark,
         // after compilation).
         scriptStartMs: performance.getEntriesByType('resource').find((e) => /\/(dist\/optimization\.umd|reference\/page)\.js$/.test(e.name))?.responseEnd ?? null,
@@ -125,6 +128,9 @@ const summarizeRuns = (runs) => ({
   ttfbMs: summarize(runs.map((r) => r.ttfbMs)),
   fcpMs: summarize(runs.map((r) => r.fcpMs)),
   requestStartMs: summarize(runs.map((r) => r.requestStartMs)),
+  // Per run: the request's round trip (latency and the emulator's work), and from its answer to the frame showing the variant.
+  answerMs: summarize(runs.map((r) => (r.requestStartMs == null || r.responseEndMs == null ? null : r.responseEndMs - r.requestStartMs))),
+  answerToVariantMs: summarize(runs.map((r) => (r.responseEndMs == null ? null : r.ttpcMs - r.responseEndMs))),
   headScriptDoneMs: summarize(runs.map((r) => r.headScriptDoneMs)),
   scriptStartMs: summarize(runs.map((r) => r.scriptStartMs)),
   // Per run: how long after the SDK's script started to run its first Experience request left.

@@ -1,5 +1,6 @@
 // bench/report.md from the report object scripts/bench.mjs collects (the same data as report.json).
 import { scalingChart } from './chart.mjs';
+import { STEP_LABELS } from './first-request.mjs';
 import { fmtNum, fmtRatio, fmtSummary } from './stats.mjs';
 
 const B = (n) => `${fmtNum(n)} B`;
@@ -100,6 +101,7 @@ export function renderReport(report) {
     out.push('All times from navigation start. "`<head>` script executed": an inline script right after the SDK\'s script tag ran (the SDK downloaded, parsed and initialized). "Experience request sent": start of the page\'s first profile request (resource timing). "floor": the same page with the variant inline and no script (`/floor.html`; for the server handoff, served after the same server-side Experience call), measured in every round next to the others.', '');
     out.push(...floorSection(report, p));
   } else out.push(failed(S.paint));
+  if (S.steps) out.push(...stepsSection(report, S.steps, p));
 
   // 3. Swap
   out.push('## 3. DOM swap cost', '');
@@ -186,6 +188,24 @@ function floorSection(report, p) {
   return out;
 }
 
+/** Where the new visitor's time goes: the bundle's steps to its first request, then the round trip and the render. */
+function stepsSection(report, section, p) {
+  const out = ['### Where the time goes (new visitor)', ''];
+  if (section.status !== 'ok') return [...out, failed(section)];
+  const st = section.result.steps;
+  out.push(`The same bundle built with a \`performance.mark()\` at each step (scripts/bench/first-request.mjs; the product carries none), loaded ${section.result.runs} times as a new visitor in a fresh context. Each row is the time since the previous mark.`, '');
+  const fl = section.result.floor;
+  out.push(table(['step', 'ours: median (min–max)', 'floor: a script that only reads the cookie and localStorage and calls fetch()'], Object.entries(STEP_LABELS).map(([k, label]) => [
+    k === 'total' || k === 'cookieRead' ? `**${label}**` : label, ms(st[k]), fl?.[k] ? ms(fl[k]) : '',
+  ])), '');
+  if (fl?.total) out.push(`The floor is what any script tag of our size that must adopt a server-set \`ctfl-opt-aid\` before its first request pays on this machine: the same page, loaded alternately with ours, whose script reads the cookie and localStorage and calls fetch(), then carries our code compiled but not run (compiling that much code makes the first \`document.cookie\` read slower: about 1 ms after a comment of the same size). Ours minus the floor is the runtime's own work before the request: ${fmtNum(st.total.median - fl.total.median, 1)} ms (medians).`, '');
+  const nv = p?.scenarios.newVisitor?.ours;
+  if (nv?.answerMs) {
+    out.push(`After the request (the page-load runs above, new visitor): its answer arrived ${ms(nv.answerMs)} after it left (${report.plan.emulatorLatencyMs} ms of it the emulator's added latency), and the variant was on screen ${ms(nv.answerToVariantMs)} after that (reading and checking the answer, the entry's render, and the wait for the next frame).`, '');
+  }
+  return out;
+}
+
 /** An explanation for every comparison where our figure is not clearly better (ratio ≥ 0.95). */
 function notAhead(report, { w, p }) {
   const lines = [];
@@ -225,7 +245,7 @@ const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 function requestGap(scenario) {
   const ours = gapOf(scenario.ours), theirs = gapOf(scenario.reference);
   if (!ours || !theirs) return '';
-  return `Our first request leaves ${gapText(ours)} after our script ran, the reference's ${gapText(theirs)} (it sends from inside its script; a negative figure means before the script ended; our script finished at ${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms, the reference's at ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms, medians). Our first request waits for no storage, lock or chunk: what remains is the bundle's own evaluation and the elements' upgrade before the automatic \`page()\` is queued (one microtask later).`;
+  return `Our first request leaves ${gapText(ours)} after our script ran, the reference's ${gapText(theirs)} (it sends from inside its script; a negative figure means before the script ended; our script finished at ${fmtNum(scenario.ours.headScriptDoneMs.median, 0)} ms, the reference's at ${fmtNum(scenario.reference.headScriptDoneMs.median, 0)} ms, medians). Our first request waits for no IndexedDB, lock, other tab or chunk, and leaves from inside the bundle's own run: what it does first is broken down step by step under "Where the time goes".`;
 }
 
 /** Facts worth knowing whichever side is ahead. */
