@@ -44,7 +44,7 @@ if (g.__ctflOptimizationLoaded__) {
   defineContentElements();
   // loadConsentBridge(): for a bridge the bundle cannot see (inside a shadow root).
   const api = Object.assign(ContentfulOptimization, {
-    init, ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError, loadConsentBridge: () => loadChunk('consent-bridge'),
+    init: (config: OptimizationConfig) => init(config), ANONYMOUS_ID_COOKIE, HANDOFF_ELEMENT_ID, OptimizationError, loadConsentBridge: () => loadChunk('consent-bridge'),
   });
   Object.defineProperty(api, SHARED, { value: shared });
   g.ContentfulOptimization = api;
@@ -55,7 +55,7 @@ if (g.__ctflOptimizationLoaded__) {
   bridgeLoaded = loadWhenUsed('ctfl-consent-bridge', 'consent-bridge');
   const config = readConfig();
   if (config) {
-    try { init(config); } catch (error) { console.error(String((error as Error).message ?? error)); }
+    try { init(config, true); } catch (error) { console.error(String((error as Error).message ?? error)); }
   }
 }
 
@@ -76,7 +76,7 @@ function loadWhenUsed(tag: string, chunk: ChunkName): Promise<void> | undefined 
 }
 
 /** Creates the instance, exposes it as `window.optimization`, runs queued callbacks, sends `page()`. */
-function init(config: OptimizationConfig): ContentfulOptimization {
+function init(config: OptimizationConfig, fromTag?: boolean): ContentfulOptimization {
   if (g.optimization instanceof ContentfulOptimization) return g.optimization;
   const queued = Array.isArray(g.optimization) ? g.optimization.splice(0) : [];
   const sdk = new ContentfulOptimization(config);
@@ -88,8 +88,9 @@ function init(config: OptimizationConfig): ContentfulOptimization {
     if (bridgeLoaded) void bridgeLoaded.then(() => sdk.page());
     else {
       void sdk.page();
-      // The request leaves now, not after the rest of this script: what the stub's callbacks queued goes with it.
-      void sdk._exp._flush();
+      // From the script tag the request leaves now, not after the rest of this script, with what the
+      // stub's callbacks queued. A caller of init() may still add to it (or withdraw consent) in its task.
+      if (fromTag) void sdk._exp._flush();
     }
     // Single-page apps: a page event per new route too (`autoPage: 'load'`: the load's only), from
     // the deferred chunk; a route change made before it arrives is reported when it does.

@@ -148,6 +148,30 @@ describe('script-tag bundle (dist/optimization.umd.js)', () => {
     deepEqual(trap.errors, []);
   });
 
+  it('init() from the page\'s own script: what it queues in the same task leaves with the page event, and consent(false) there withdraws it', async () => {
+    const { win, trap } = await page(`<script src="${BUNDLE}" ${api}></script>`);
+    const org = uniqueOrg('umd-init-task');
+    const sdk = win.ContentfulOptimization.init(win.JSON.parse(JSON.stringify({ clientId: org, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR }, defaults: { consent: true } })));
+    // The payload is made in the page's realm, as the page's own script would make it.
+    void sdk.identify(win.JSON.parse('{ "userId": "ada" }'));
+    await settledPageEvents(sdk, 1);
+    const posts = (await requestsFor(org)).filter((r) => r.path.startsWith('/v2/') && r.method === 'POST');
+    deepEqual(posts.map((r) => r.body.events.map((e: any) => e.type)), [['page', 'identify']], 'one request with both events');
+    // A second page whose script withdraws consent right after init(): the page event never leaves.
+    unmountAll();
+    const second = await page(`<script src="${BUNDLE}" ${api}></script>`);
+    const org2 = uniqueOrg('umd-init-withdrawn');
+    const sdk2 = second.win.ContentfulOptimization.init({
+      clientId: org2, api: { experienceBaseUrl: EMULATOR, insightsBaseUrl: EMULATOR }, defaults: { consent: true },
+    });
+    sdk2.consent(false);
+    await sdk2.flush();
+    // The withdrawal is remembered in localStorage, which the next tests' pages share.
+    second.win.localStorage.clear();
+    deepEqual((await requestsFor(org2)).filter((r) => r.path.startsWith('/v2/')), [], 'nothing sent after consent was withdrawn in the same task');
+    deepEqual([...trap.errors, ...second.trap.errors], []);
+  });
+
   it('window.ctflOptimizationConfig without a clientId (and no data-client-id) also reports E004', async () => {
     const { win, spy } = await page(`
       <script>window.ctflOptimizationConfig = { api: { experienceBaseUrl: ${JSON.stringify(EMULATOR)} } };</script>
