@@ -92,7 +92,7 @@ async function section(name, fn) {
 
 await section('weight', async () => ({ result: await benchWeight() }));
 
-let browser, emulator, site, setupError;
+let browser, emulator, site, setupError, marked;
 try {
   // A browser, emulator or site that does not start fails the sections that need it (reported).
   try {
@@ -102,14 +102,16 @@ try {
     }
     if (wanted('paint') || wanted('swap') || wanted('steps')) {
       emulator = await startEmulator(['--latency', String(LATENCY_MS)]);
-      site = await startBenchSite({ emulatorUrl: emulator.url, markedBundle: wanted('steps') ? await buildMarkedBundle() : undefined });
+      // A marked bundle that cannot be built (a source anchor gone, dist/ not built from src/) fails the steps section only.
+      marked = wanted('steps') ? await buildMarkedBundle().catch((error) => ({ error })) : undefined;
+      site = await startBenchSite({ emulatorUrl: emulator.url, markedBundle: typeof marked === 'string' ? marked : undefined });
     }
   } catch (error) {
     setupError = error;
   }
   const ready = () => { if (setupError) throw setupError; };
   await section('paint', async () => { ready(); return { result: { ...(await benchPaint({ browser, siteUrl: site.url, runs: plan.paintRuns, warmup: !smoke, log })), referencePageBundleBytes: site.referenceBundleBytes } }; });
-  await section('steps', async () => { ready(); return { result: await benchFirstRequest({ browser, siteUrl: site.url, runs: plan.paintRuns }) }; });
+  await section('steps', async () => { ready(); if (marked?.error) throw marked.error; return { result: await benchFirstRequest({ browser, siteUrl: site.url, runs: plan.paintRuns }) }; });
   await section('swap', async () => { ready(); return { result: await benchSwap({ browser, siteUrl: site.url, runs: plan.swapRuns, warmup: !smoke, log }) }; });
   // The queue benchmark starts its own emulator (no added latency), as scripts/bench-queue.mjs does.
   await section('queue', async () => {

@@ -53,7 +53,12 @@ const mangleOf = (options) => build({ ...options, entryPoints: [join(root, 'src'
 export async function buildMarkedBundle() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const options = umdOptions(pkg.version, pkg.name);
-  const { mangleCache } = await mangleOf(options);
+  const plain = await mangleOf(options);
+  const { mangleCache } = plain;
+  // The chunks come from dist/: the bundle they were built with must be this source's, or the renamed
+  // internal members may differ (e.g. `--no-build` after a source change).
+  const dist = readFileSync(join(root, 'dist', 'optimization.umd.js'), 'utf8').replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '');
+  if ((await compact(plain.outputFiles[0].text)).code !== dist) throw new Error('bench marks: dist/optimization.umd.js is not built from the current src/; run the bench without --no-build');
   const byFile = new Map();
   for (const m of MARKS) byFile.set(join(root, m[0]), [...(byFile.get(join(root, m[0])) ?? []), m]);
   const marks = {
@@ -118,21 +123,21 @@ export async function benchFirstRequest({ browser, siteUrl, runs }) {
     }
   }
   const order = ['modules', 'elements', 'config', 'storage', 'initial', 'cookie', 'constructed', 'page', 'fetch'];
-  const steps = { compile: summarize(raw.map((r) => (r.arrival === null ? null : r.start - r.arrival))) };
-  for (const [i, name] of order.entries()) {
-    steps[name] = summarize(raw.map((r) => {
-      const prev = i === 0 ? r.start : r.marks[order[i - 1]];
-      return r.marks[name] === undefined || prev === undefined ? null : r.marks[name] - prev;
-    }));
-  }
-  steps.total = summarize(raw.map((r) => r.marks.fetch - r.start));
-  steps.cookieRead = summarize(raw.map((r) => r.marks['cookie-read-end'] - r.marks['cookie-read-start']));
+  /** From mark `a` (the first statement when null) to mark `b`, or null when either is missing. */
+  const since = (r, a, b) => {
+    const from = a === null ? r.start : r.marks[a];
+    return from == null || r.marks[b] === undefined ? null : r.marks[b] - from;
+  };
+  const steps = { compile: summarize(raw.map((r) => (r.arrival === null || r.start === null ? null : r.start - r.arrival))) };
+  for (const [i, name] of order.entries()) steps[name] = summarize(raw.map((r) => since(r, i === 0 ? null : order[i - 1], name)));
+  steps.total = summarize(raw.map((r) => since(r, null, 'fetch')));
+  steps.cookieRead = summarize(raw.map((r) => since(r, 'cookie-read-start', 'cookie-read-end')));
   return {
     runs: raw.length, steps,
     floor: {
-      total: summarize(floor.map((r) => r.marks.fetch - r.start)),
-      cookieRead: summarize(floor.map((r) => r.marks['cookie-read-end'] - r.start)),
-      compile: summarize(floor.map((r) => (r.arrival === null ? null : r.start - r.arrival))),
+      total: summarize(floor.map((r) => since(r, null, 'fetch'))),
+      cookieRead: summarize(floor.map((r) => since(r, 'cookie-read-start', 'cookie-read-end'))),
+      compile: summarize(floor.map((r) => (r.arrival === null || r.start === null ? null : r.start - r.arrival))),
     },
   };
 }

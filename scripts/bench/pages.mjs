@@ -195,6 +195,7 @@ async function minimalScript(emulatorUrl) {
   const bundle = await readFile(join(root, 'dist', 'optimization.umd.js'), 'utf8');
   const url = `${emulatorUrl}/v2/organizations/${ORG_OURS}/environments/main/profiles`;
   const code = `${RUN_MARK}(function () {
+  performance.mark('ctfl-step:cookie-read-start');
   var c = document.cookie;
   performance.mark('ctfl-step:cookie-read-end');
   var id = localStorage.getItem('ctfl-opt-minimal');
