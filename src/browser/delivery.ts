@@ -143,6 +143,10 @@ export abstract class DeliveryQueue<T extends Queued> {
   /** Everything queued goes (consent withdrawn, reset()): settled as not accepted and returned; no retry follows. */
   _purge(): T[] {
     this._reset();
+    // What is out (in flight, or waiting for the lock) is purged from the persisted copy too: a later
+    // save (this page's, or a closed one's hearing another tab grant persistence) must not keep it
+    // for the next page to send.
+    this._out = [];
     return this.#refuse(this._queue.splice(0));
   }
 }

@@ -6,6 +6,7 @@ import {
   clearBrowserState, createRuntime, destroyRuntimes, experienceRequestsFor, injectFault, insightsEventsFor,
   insightsRequestsFor, profilesFor, beaconsOnPagehide, SPACE, uniqueOrg, waitFor, whileHidden,
 } from '../helpers/browser.js';
+import { emittedIds, persisted, QUIET } from '../helpers/queues.js';
 
 const click = (i = 0) => ({ componentId: SPACE.heroBaseline, experienceId: SPACE.heroExperience, variantIndex: i % 2 });
 const eventsArrived = (org: string, n: number) =>
@@ -187,6 +188,35 @@ describe('sticky trackView', () => {
     equal((await view).accepted, false);
     deepEqual(await beaconsOnPagehide(sdk), [], 'no beacon on pagehide');
     equal((await insightsEventsFor(sdk.config.clientId)).length, 0);
+  });
+
+  it('a batch waiting for the flush lock when reset() purges it is neither persisted by a later save nor sent', async () => {
+    // Found by the consent property suite: the purged batch stayed "out", the next save (here,
+    // persistence granted; there, a closed page hearing another tab grant it) wrote it to IndexedDB,
+    // and the next page adopted and sent it.
+    const sdk = createRuntime({ defaults: { consent: true, persistenceConsent: false }, insights: QUIET });
+    const org = sdk.config.clientId;
+    await sdk.page();
+    let release!: () => void;
+    const holding = navigator.locks.request(`ctfl-opt-flush:${org}`, () => new Promise<void>((r) => { release = r; }));
+    await sdk.trackFlagView({ componentId: 'hero-cta' });
+    const [flagId] = emittedIds(sdk, 'insights');
+    const pass = sdk.flush(); // the batch goes out and waits for the lock
+    sdk.reset();
+    sdk.consent({ persistence: true });
+    // A click after the reset waits for the new visitor's profile: it is in the same save.
+    await sdk.trackClick(click());
+    const [clickId] = emittedIds(sdk, 'insights');
+    const saved = await waitFor(async () => { const q = await persisted(org); return q.i.includes(clickId!) ? q : undefined; }, 3000, 'the click persisted');
+    deepEqual(saved.i, [clickId], 'the purged flag view is not in the persisted queue');
+    release();
+    await holding;
+    await pass;
+    await sdk.page();
+    await sdk.flush();
+    const sent = (await insightsEventsFor(org)).map((e) => e.event.messageId);
+    ok(sent.includes(clickId!), 'the click is delivered once there is a profile');
+    ok(!sent.includes(flagId!), 'the purged flag view never reaches the API');
   });
 
   it('an explicit sticky: true sends a view of any experience to the Experience API', async () => {
