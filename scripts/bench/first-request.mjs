@@ -128,7 +128,8 @@ export async function benchFirstRequest({ browser, siteUrl, runs }) {
     const from = a === null ? r.start : r.marks[a];
     return from == null || r.marks[b] === undefined ? null : r.marks[b] - from;
   };
-  const steps = { compile: summarize(raw.map((r) => (r.arrival === null || r.start === null ? null : r.start - r.arrival))) };
+  const compile = (r) => (r.arrival === null || r.start === null ? null : r.start - r.arrival);
+  const steps = { compile: summarize(raw.map(compile)) };
   for (const [i, name] of order.entries()) steps[name] = summarize(raw.map((r) => since(r, i === 0 ? null : order[i - 1], name)));
   steps.total = summarize(raw.map((r) => since(r, null, 'fetch')));
   steps.cookieRead = summarize(raw.map((r) => since(r, 'cookie-read-start', 'cookie-read-end')));
@@ -137,7 +138,7 @@ export async function benchFirstRequest({ browser, siteUrl, runs }) {
     floor: {
       total: summarize(floor.map((r) => since(r, null, 'fetch'))),
       cookieRead: summarize(floor.map((r) => since(r, 'cookie-read-start', 'cookie-read-end'))),
-      compile: summarize(floor.map((r) => (r.arrival === null || r.start === null ? null : r.start - r.arrival))),
+      compile: summarize(floor.map(compile)),
     },
   };
 }

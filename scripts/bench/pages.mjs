@@ -80,6 +80,8 @@ export async function startBenchSite({ emulatorUrl, markedBundle }) {
   logger.removeSinks?.();
   const referenceClient = new NinetailedApiClient({ clientId: ORG_REFERENCE, environment: 'main', url: emulatorUrl, fetchImpl: fetch });
 
+  /** @type {Promise<string> | undefined} The floor's script (/minimal.js). */
+  let minimal;
   const eventUrl = (req) => `http://${req.headers.host}${req.url}`;
 
   const routes = {
@@ -151,7 +153,9 @@ export async function startBenchSite({ emulatorUrl, markedBundle }) {
         return;
       }
       if (pathname === '/minimal.js') {
-        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(await minimalScript(emulatorUrl));
+        // Made once, like the marked bundle: both are served from memory.
+        minimal ??= minimalScript(emulatorUrl);
+        res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }).end(await minimal);
         return;
       }
       if (pathname === '/dist-marked/optimization.umd.js' && markedBundle) {

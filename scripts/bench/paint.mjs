@@ -87,7 +87,7 @@ async function measureIn(context, siteUrl, { url, prime }) {
       const before = window.__frames.slice(0, i);
       const nav = performance.getEntriesByType('navigation')[0];
       const fcp = performance.getEntriesByName('first-contentful-paint')[0];
-      const profiles = () => performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name));
+      const profiles = performance.getEntriesByType('resource').find((e) => /\/v2\/organizations\/[^/]+\/environments\/[^/]+\/profiles/.test(e.name));
       return {
         ttpcMs: window.__frameTimes[i],
         baselineFrames: before.filter((f) => f === baseline).length,
@@ -99,9 +99,9 @@ async function measureIn(context, siteUrl, { url, prime }) {
         fcpMs: fcp ? fcp.startTime : null,
         headScriptDoneMs: window.__headScriptDone ?? null,
         // When the browser's first Experience API request left (none on a handed-off page of ours).
-        requestStartMs: profiles()?.startTime ?? null,
+        requestStartMs: profiles?.startTime ?? null,
         // When its answer had arrived.
-        responseEndMs: profiles()?.responseEnd ?? null,
+        responseEndMs: profiles?.responseEnd ?? null,
         // When the blocking script had arrived, and when its first statement ran (the bench's mark,
         // after compilation).
         scriptStartMs: performance.getEntriesByType('resource').find((e) => /\/(dist\/optimization\.umd|reference\/page)\.js$/.test(e.name))?.responseEnd ?? null,
